@@ -1,0 +1,65 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organization
+from accounts.selectors import organization_list_visible_to
+
+
+class OrganizationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "segment", "tier"]
+
+
+class StaffOrganizationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "segment",
+            "tier",
+            "email_domains",
+            "annual_contract_value",
+            "renewal_date",
+            "account_owner",
+        ]
+
+
+class MeApi(APIView):
+    class Output(serializers.Serializer):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        name = serializers.CharField()
+        language = serializers.CharField()
+        timezone = serializers.CharField()
+        role = serializers.CharField()
+        organization = OrganizationOutput(allow_null=True)
+
+    @extend_schema(responses=Output)
+    def get(self, request):
+        return Response(self.Output(request.user).data)
+
+
+class OrganizationListApi(generics.ListAPIView):
+    """Staff see every client organization; a client user sees only their own."""
+
+    def get_queryset(self):
+        return organization_list_visible_to(user=self.request.user)
+
+    def get_serializer_class(self):
+        # Revenue and renewal data are the publisher's business, not the client's.
+        return StaffOrganizationOutput if self.request.user.is_staff_member else OrganizationOutput
+
+
+class OrganizationDetailApi(generics.RetrieveAPIView):
+    lookup_field = "pk"
+
+    def get_queryset(self):
+        return organization_list_visible_to(user=self.request.user)
+
+    def get_serializer_class(self):
+        return StaffOrganizationOutput if self.request.user.is_staff_member else OrganizationOutput

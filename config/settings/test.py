@@ -1,0 +1,27 @@
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-key"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests use their own Redis databases so a running `make run` is never disturbed.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("TEST_CACHE_URL", default="redis://127.0.0.1:6379/13"),
+        "KEY_PREFIX": "retour-test",
+    }
+}
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/14")
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="locmemmail://")
+vars().update(EMAIL_CONFIG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+RETOUR_REQUIRE_STAFF_MFA = True
+REST_FRAMEWORK = {**REST_FRAMEWORK}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/min", "user": "10000/min"}
+LOGGING["root"]["level"] = "WARNING"
