@@ -1,9 +1,10 @@
 import uuid
+from types import SimpleNamespace
+from urllib.parse import urlparse
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -23,7 +24,7 @@ class AccountAdapter(DefaultAccountAdapter):
         language = user.language if user else translation.get_language() or settings.LANGUAGE_CODE
         request = allauth_context.request
         with translation.override(language):
-            ctx = {"email": email, "current_site": get_current_site(request), **context}
+            ctx = {"email": email, **context, "current_site": self._site(request)}
             message = self.render_mail(template_prefix, email, ctx)
             html = render_to_string("emails/allauth_wrapper.html", {"body": message.body, "subject": message.subject})
         email_enqueue_rendered(
@@ -36,6 +37,12 @@ class AccountAdapter(DefaultAccountAdapter):
             idempotency_key=f"{template_prefix}:{uuid.uuid4()}",
             recipient=user,
         )
+
+    @staticmethod
+    def _site(request):
+        # Emails speak of "Retour", not of whatever host name the request came in on.
+        domain = urlparse(settings.SITE_URL).netloc or (request.get_host() if request else "localhost")
+        return SimpleNamespace(name="Retour", domain=domain)
 
     def confirm_email(self, request, email_address):
         super().confirm_email(request, email_address)

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
@@ -32,6 +32,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or token.last_used_at < now - timedelta(minutes=5):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Middleware could not know this user: answer in their language from here on.
+        translation.activate(token.user.language)
         return token.user, token
 
     def authenticate_header(self, request) -> str:
