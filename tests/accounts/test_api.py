@@ -79,7 +79,7 @@ def test_organization_list_paginates_with_pinned_queries(api_client, product_own
 def test_error_messages_follow_the_users_language(api_client, member_b):
     assert member_b.language == "fr"
     response = api_client(member_b).get("/api/v1/organizations/999999/")
-    assert response.json()["error"]["message"] == "Pas trouvé."
+    assert response.json()["error"]["message"] == "Non trouvé."
 
 
 def test_schema_and_docs_are_served_locally(client, db):

@@ -30,7 +30,8 @@ def test_staff_invites_a_client_user_in_the_invitees_language(login, contributor
 
 def test_client_admin_invites_into_their_own_organization(login, admin_a, org_a):
     response = login(admin_a).post(
-        reverse("accounts:organization_detail", args=[org_a.slug]), {"email": "x@acme.test", "role": "admin", "language": "en"}
+        reverse("accounts:organization_detail", args=[org_a.slug]),
+        {"email": "x@acme.test", "role": "admin", "language": "en"},
     )
     assert response.status_code == 302
     assert Invitation.objects.get().organization == org_a
@@ -38,7 +39,8 @@ def test_client_admin_invites_into_their_own_organization(login, admin_a, org_a)
 
 def test_client_admin_cannot_invite_into_another_organization(login, admin_a, org_b):
     response = login(admin_a).post(
-        reverse("accounts:organization_detail", args=[org_b.slug]), {"email": "x@globex.test", "role": "admin", "language": "en"}
+        reverse("accounts:organization_detail", args=[org_b.slug]),
+        {"email": "x@globex.test", "role": "admin", "language": "en"},
     )
     assert response.status_code == 404
     assert not Invitation.objects.exists()
@@ -48,7 +50,8 @@ def test_client_admin_cannot_invite_into_another_organization(login, admin_a, or
 
 def test_client_member_cannot_invite(login, member_a, org_a):
     response = login(member_a).post(
-        reverse("accounts:organization_detail", args=[org_a.slug]), {"email": "x@acme.test", "role": "member", "language": "en"}
+        reverse("accounts:organization_detail", args=[org_a.slug]),
+        {"email": "x@acme.test", "role": "member", "language": "en"},
     )
     assert response.status_code == 404
     assert not Invitation.objects.exists()
@@ -57,12 +60,14 @@ def test_client_member_cannot_invite(login, member_a, org_a):
 def test_invitation_form_errors_are_shown_and_nothing_is_written(login, admin_a, org_a, member_a):
     client = login(admin_a)
     response = client.post(
-        reverse("accounts:organization_detail", args=[org_a.slug]), {"email": "not-an-email", "role": "member", "language": "en"}
+        reverse("accounts:organization_detail", args=[org_a.slug]),
+        {"email": "not-an-email", "role": "member", "language": "en"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["email"]
     response = client.post(
-        reverse("accounts:organization_detail", args=[org_a.slug]), {"email": member_a.email, "role": "member", "language": "fr"}
+        reverse("accounts:organization_detail", args=[org_a.slug]),
+        {"email": member_a.email, "role": "member", "language": "fr"},
     )
     assert "Cette personne a déjà un compte".encode() in response.content  # admin_a reads French
     assert not Invitation.objects.exists()
@@ -76,7 +81,12 @@ def test_accepting_an_invitation_creates_the_account_and_membership(client, admi
     response = client.post(url, {"name": "Nina Nouvelle", "password": "a-long-and-unusual-passphrase"})
     assert response.status_code == 302
     user = User.objects.get(email="newbie@acme.test")
-    assert (user.name, user.language, user.organization, user.membership.role) == ("Nina Nouvelle", "fr", org_a, "member")
+    assert (user.name, user.language, user.organization, user.membership.role) == (
+        "Nina Nouvelle",
+        "fr",
+        org_a,
+        "member",
+    )
     assert int(client.session["_auth_user_id"]) == user.pk
     client.logout()
     assert client.get(url).status_code == 410  # used once
@@ -101,7 +111,9 @@ def test_inviting_someone_who_has_an_account_is_refused(admin_a, org_a, member_b
 
 
 def test_organization_pages_are_scoped(login, everyone, org_a, org_b):
-    assert login(everyone["member_a"]).get(reverse("accounts:organization_detail", args=[org_b.slug])).status_code == 404
+    assert (
+        login(everyone["member_a"]).get(reverse("accounts:organization_detail", args=[org_b.slug])).status_code == 404
+    )
     page = login(everyone["member_a"]).get(reverse("accounts:organization_detail", args=[org_a.slug]))
     assert page.status_code == 200
     assert len(page.context["members"]) == 5  # Acme: admin, member and three more; no Globex person

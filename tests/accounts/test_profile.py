@@ -17,7 +17,9 @@ def test_profile_updates_name_language_and_timezone(login, member_a):
 def test_profile_rejects_unknown_timezone_with_a_translated_error(login, member_a):
     member_a.language = "fr"
     member_a.save(update_fields=["language"])
-    response = login(member_a).post(reverse("accounts:profile"), {"name": "X", "language": "fr", "timezone": "Mars/Base"})
+    response = login(member_a).post(
+        reverse("accounts:profile"), {"name": "X", "language": "fr", "timezone": "Mars/Base"}
+    )
     assert response.status_code == 200
     assert "Sélectionnez un choix valide".encode() in response.content
     member_a.refresh_from_db()

@@ -31,7 +31,7 @@ TIMEOUT_MS = 10_000
 
 
 def _chromium_available() -> bool:
-    return Path(CHROMIUM_PATH).is_file() and os.access(CHROMIUM_PATH, os.X_OK) or bool(shutil.which(CHROMIUM_PATH))
+    return (Path(CHROMIUM_PATH).is_file() and os.access(CHROMIUM_PATH, os.X_OK)) or bool(shutil.which(CHROMIUM_PATH))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,7 +91,7 @@ def console():
 
 
 def _new_page(browser, console: ConsoleLog, viewport: dict):
-    context = browser.new_context(locale="en-US", viewport=viewport)
+    context = browser.new_context(locale="en", viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -147,7 +147,7 @@ def sign_in(page, live_server, user, totp_secret: str | None = None, password: s
         time.sleep(1.5)
     code_form = page.locator("main form:has(input[name='code'])")
     code_form.locator("input[name='code']").fill(totp_code(totp_secret))
-    code_form.locator("button[type='submit']").click()
+    code_form.locator("button[type='submit']:not([form])").click()
     page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
     expect(page.locator("[data-testid='profile-link']")).to_be_visible()
 
