@@ -1,5 +1,5 @@
 import redis
-from csp.decorators import csp_update
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -76,7 +76,8 @@ def email_detail(request, pk: int):
 
 @product_owner_required
 @xframe_options_sameorigin
-@csp_update({"style-src": ["'unsafe-inline'"], "frame-ancestors": ["'self'"], "sandbox": [""]})
+@csp_replace({"frame-ancestors": ["'self'"]})
+@csp_update({"style-src": ["'unsafe-inline'"], "sandbox": [""]})
 def email_html(request, pk: int):
     """The email's HTML as the recipient sees it, shown in a sandboxed frame of the detail page."""
     email = email_get(pk=pk)

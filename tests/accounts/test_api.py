@@ -1,5 +1,5 @@
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 
 def test_me_for_client_user(api_client, admin_a, org_a):

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
 

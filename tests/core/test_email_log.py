@@ -1,6 +1,6 @@
 from django.core import mail
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import outbox

@@ -51,7 +51,7 @@ def test_error_pages_are_translated(client, db):
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     response = client.get("/does-not-exist/")
     assert response.status_code == 404
-    assert "Page introuvable".encode() in response.content
+    assert b"Page introuvable" in response.content
 
 
 def test_navigation_by_role(login, everyone):

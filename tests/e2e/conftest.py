@@ -5,12 +5,14 @@ Without it the tests are skipped, except on CI (`CI` set), where a missing brows
 """
 
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse ORM calls there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -34,29 +36,40 @@ def _chromium_available() -> bool:
     return (Path(CHROMIUM_PATH).is_file() and os.access(CHROMIUM_PATH, os.X_OK)) or bool(shutil.which(CHROMIUM_PATH))
 
 
+MISSING_CHROMIUM = (
+    f"End-to-end tests need Chromium at {CHROMIUM_PATH}: install Debian's `chromium` package, "
+    "or point RETOUR_E2E_CHROMIUM at a Chromium binary."
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    e2e_items = [item for item in items if item.get_closest_marker("e2e")]
-    if not e2e_items or _chromium_available():
+    """Without Chromium, skip the browser tests locally; on CI (`CI` set) let them fail (see `browser`)."""
+    if _chromium_available() or os.environ.get("CI"):
         return
-    if os.environ.get("CI"):
-        # Failing at collection time stops the run with this message instead of silently skipping the browser tests.
-        raise pytest.UsageError(
-            f"End-to-end tests need Chromium at {CHROMIUM_PATH} (install the Debian `chromium` package, "
-            "or point RETOUR_E2E_CHROMIUM at a Chromium binary). CI is set, so they are not skipped."
-        )
-    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM_PATH}; end-to-end tests skipped (set CI to fail)")
-    for item in e2e_items:
-        item.add_marker(skip)
+    skip = pytest.mark.skip(reason=f"{MISSING_CHROMIUM} Skipped because CI is not set.")
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
+    if not _chromium_available():
+        pytest.fail(f"{MISSING_CHROMIUM} CI is set, so they fail instead of being skipped.", pytrace=False)
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# Known CSP console errors of the application, each with where it comes from. Listed here so the walks can pass
+# while the bug is open; delete the entry once it is fixed. Anything else mentioning CSP fails the test.
+KNOWN_CSP_ERRORS: list[re.Pattern] = []  # none: every CSP error fails a walk
+
+
+def _mentions_csp(text: str) -> bool:
+    return "content security policy" in text.lower().replace("-", " ")
 
 
 @dataclass
@@ -66,19 +79,21 @@ class ConsoleLog:
     messages: list[tuple[str, str, str]] = field(default_factory=list)  # (url, type, text)
     page_errors: list[tuple[str, str]] = field(default_factory=list)  # (url, message)
 
-    def csp_violations(self) -> list[str]:
+    def csp_errors(self, *, include_known: bool = False) -> list[str]:
         return [
             f"{url}: {text}"
             for url, kind, text in self.messages
-            if kind == "error" and "content security policy" in text.lower()
+            if kind == "error"
+            and _mentions_csp(text)
+            and (include_known or not any(known.search(text) for known in KNOWN_CSP_ERRORS))
         ]
 
     def assert_no_csp_violation(self) -> None:
-        violations = self.csp_violations()
-        assert not violations, "Content Security Policy violations:\n" + "\n".join(violations)
+        errors = self.csp_errors()
+        assert not errors, "Content Security Policy errors in the browser console:\n" + "\n".join(errors)
 
     def assert_clean(self) -> None:
-        """No CSP violation and no uncaught JavaScript error so far."""
+        """No (unknown) CSP error and no uncaught JavaScript error so far."""
         self.assert_no_csp_violation()
         assert not self.page_errors, "Uncaught JavaScript errors:\n" + "\n".join(
             f"{url}: {error}" for url, error in self.page_errors
@@ -102,10 +117,7 @@ def _new_page(browser, console: ConsoleLog, viewport: dict):
 
 @pytest.fixture
 def page(browser, console, transactional_db):
-    """A fresh browser context (English, 1280x800) per test. CSP violations fail the test at teardown too."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
+    """A fresh browser context (English, 1280x800) per test. CSP errors fail the test at teardown too."""
     context, page = _new_page(browser, console, DESKTOP_VIEWPORT)
     yield page
     context.close()
@@ -122,15 +134,17 @@ def mobile_page(browser, console, transactional_db):
 
 
 def totp_code(secret: str) -> str:
+    """The authenticator app's current code for `secret` (allauth accepts only the current 30 s step)."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
+    # Never hand out a code in the last moments of its window: it could expire on its way to the server.
+    if 30 - time.time() % 30 < 1.5:
+        time.sleep(1.5)
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def sign_in(page, live_server, user, totp_secret: str | None = None, password: str | None = None) -> None:
     """Sign in through allauth's real login page (and its TOTP step for staff), as a person would."""
-    from playwright.sync_api import expect
-
     from tests.factories import DEFAULT_PASSWORD
 
     page.goto(f"{live_server.url}/accounts/login/")
@@ -140,24 +154,11 @@ def sign_in(page, live_server, user, totp_secret: str | None = None, password: s
     form.locator("button[type='submit']").click()
     if totp_secret is None:
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        expect(page.locator("[data-testid='profile-link']")).to_be_visible()
         return
     page.wait_for_url("**/accounts/2fa/authenticate/")
-    # Avoid typing a code in the last second of its 30 s window: it could expire on its way to the server.
-    if 30 - time.time() % 30 < 1.5:
-        time.sleep(1.5)
     code_form = page.locator("main form:has(input[name='code'])")
     code_form.locator("input[name='code']").fill(totp_code(totp_secret))
     code_form.locator("button[type='submit']:not([form])").click()
     page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
     expect(page.locator("[data-testid='profile-link']")).to_be_visible()
-
-
-@pytest.fixture
-def signed_in(page, live_server):
-    """`signed_in(user, totp_secret=None)`: sign `user` in on this test's page."""
-
-    def _sign_in(user, totp_secret: str | None = None):
-        sign_in(page, live_server, user, totp_secret=totp_secret)
-        return page
-
-    return _sign_in

@@ -24,13 +24,13 @@ def nav(page: Page, key: str):
 
 def switch_language(page: Page, code: str) -> None:
     """Use the header's language switch; it posts and sends the browser back to the same page."""
-    path_before = page.url
+    url_before = page.url
     switch = page.locator("form.language-switch")
     switch.locator("select#language-select").select_option(code)
     with page.expect_navigation():
         switch.locator("button[type='submit']").click()
     expect(page.locator("html")).to_have_attribute("lang", code)
-    assert page.url == path_before, "the language switch should come back to the page it was used on"
+    assert page.url == url_before, "the language switch should come back to the page it was used on"
 
 
 def test_client_user_walk(page: Page, live_server, member_a, console):
@@ -68,7 +68,7 @@ def test_client_user_walk(page: Page, live_server, member_a, console):
     response = page.goto(f"{live_server.url}/emails/")
     assert response is not None
     assert response.status == 404
-    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("main a[href='/']")).to_be_visible()  # the app's own 404 page: "back to the home page"
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("[data-testid='email-row']")).to_have_count(0)
     expect(page.locator("[data-testid='test-email-form']")).to_have_count(0)
@@ -111,6 +111,8 @@ def test_product_owner_walk(page: Page, live_server, product_owner, console):
     expect(status).to_have_class("status status-sent")
     expect(page.locator("[data-testid='email-error']")).to_have_count(0)
     expect(page.locator(".message-success")).to_contain_text("someone@example.org")
+    # The HTML version renders in its sandboxed frame (the view relaxes frame-ancestors for it).
+    expect(page.frame_locator("iframe.email-preview").locator("body")).to_contain_text(product_owner.name)
 
     page.locator("main a[href='/emails/']").click()
     page.wait_for_url(f"{live_server.url}/emails/")
