@@ -44,22 +44,24 @@ class MeApi(APIView):
         return Response(self.Output(request.user).data)
 
 
-class OrganizationListApi(generics.ListAPIView):
-    """Staff see every client organization; a client user sees only their own."""
+class OrganizationScopedMixin:
+    """Staff see every client organization; a client user sees only their own (others: 404)."""
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Organization.objects.none()
         return organization_list_visible_to(user=self.request.user)
 
     def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StaffOrganizationOutput
         # Revenue and renewal data are the publisher's business, not the client's.
         return StaffOrganizationOutput if self.request.user.is_staff_member else OrganizationOutput
 
 
-class OrganizationDetailApi(generics.RetrieveAPIView):
-    lookup_field = "pk"
+class OrganizationListApi(OrganizationScopedMixin, generics.ListAPIView):
+    pass
 
-    def get_queryset(self):
-        return organization_list_visible_to(user=self.request.user)
 
-    def get_serializer_class(self):
-        return StaffOrganizationOutput if self.request.user.is_staff_member else OrganizationOutput
+class OrganizationDetailApi(OrganizationScopedMixin, generics.RetrieveAPIView):
+    pass

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import quote
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def worker(transactional_db, smtp_server, settings):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
     }
     process = subprocess.Popen(
