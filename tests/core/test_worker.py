@@ -6,8 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
