@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         team, _created = Team.objects.get_or_create(name="Product & Sales")
         team.members.add(*staff_users.values())
 
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://localhost:8000 with:"))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in at {settings.SITE_URL} with:"))
         for email, what in logins:
             self.stdout.write(f"  {email:<26} {what:<24} password: {password}")
 
