@@ -30,7 +30,7 @@ class StaffOrganizationOutput(serializers.ModelSerializer):
 
 
 class MeApi(APIView):
-    class Output(serializers.Serializer):
+    class MeOutput(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField()
         name = serializers.CharField()
@@ -39,9 +39,9 @@ class MeApi(APIView):
         role = serializers.CharField()
         organization = OrganizationOutput(allow_null=True)
 
-    @extend_schema(responses=Output)
+    @extend_schema(responses=MeOutput)
     def get(self, request):
-        return Response(self.Output(request.user).data)
+        return Response(self.MeOutput(request.user).data)
 
 
 class OrganizationScopedMixin:

@@ -4,4 +4,5 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("accounts.api_urls")),
+    path("", include("feedback.api_urls")),
 ]

@@ -6,6 +6,15 @@ app_name = "feedback"
 
 urlpatterns = [
     path("triage/", views.triage_inbox, name="triage_inbox"),
+    path("triage/bulk/", views.triage_bulk, name="triage_bulk"),
+    path("triage/log/", views.triage_log_on_behalf, name="triage_log"),
+    path("triage/views/<int:pk>/delete/", views.triage_saved_view_delete, name="triage_saved_view_delete"),
+    path("triage/feedback/<int:pk>/", views.triage_detail, name="triage_detail"),
     path("portal/", views.portal_home, name="portal_home"),
     path("portal/feedback/new/", views.portal_submit, name="portal_submit"),
+    path("portal/feedback/similar/", views.portal_similar, name="portal_similar"),
+    path("portal/feedback/<int:pk>/", views.portal_detail, name="portal_detail"),
+    path("portal/activity/", views.portal_activity, name="portal_activity"),
+    path("portal/preferences/", views.portal_preferences, name="portal_preferences"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

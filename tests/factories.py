@@ -59,3 +59,10 @@ def client_user(*, organization: Organization, role: str = Membership.Role.MEMBE
     user = UserFactory(**fields)
     MembershipFactory(user=user, organization=organization, role=role)
     return User.objects.select_related("client_membership__organization").get(pk=user.pk)
+
+
+def feedback_for(*, author, title: str = "Export the dashboard to PDF", **fields):
+    """A request submitted through the service, as the portal would."""
+    from feedback.services import feedback_submit
+
+    return feedback_submit(author=author, organization=author.organization, title=title, **fields)

@@ -1,0 +1,205 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language, Organization, User
+from feedback.attachments import MAX_ATTACHMENTS, validate_upload
+from feedback.models import Feedback, NotificationPreference, ProductArea, Tag
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_ATTACHMENTS:
+            raise forms.ValidationError(_("Attach at most 5 files."))
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        for upload in cleaned:
+            upload.sniffed_type = validate_upload(upload)
+        return cleaned
+
+
+class FeedbackSubmitForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), max_length=200, min_length=5, help_text=_("One sentence: what do you need?")
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Why it matters to you, how you work today. Markdown is accepted."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Feedback.Kind.choices)
+    product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
+    importance = forms.ChoiceField(
+        label=_("Importance for you"), choices=Feedback.Importance.choices, initial=Feedback.Importance.IMPORTANT
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=Feedback.Visibility.choices, initial=Feedback.Visibility.PRIVATE
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"), required=False, help_text=_("Images or PDF, 5 MB each, 5 files at most.")
+    )
+
+
+class OnBehalfForm(FeedbackSubmitForm):
+    """Staff log a request for a client contact."""
+
+    author = forms.ModelChoiceField(
+        label=_("Client contact"),
+        queryset=User.objects.filter(client_membership__isnull=False)
+        .select_related("client_membership__organization")
+        .order_by("email"),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    field_order = ["author", "title", "description", "kind", "product_area", "importance", "visibility", "language"]
+
+
+class VoteForm(forms.Form):
+    importance = forms.ChoiceField(label=_("How important is it for you?"), choices=Feedback.Importance.choices)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+
+class StaffCommentForm(CommentForm):
+    is_internal = forms.BooleanField(label=_("Internal note (never shown to clients)"), required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED]
+    )
+    public_message = forms.CharField(
+        label=_("Message to the clients"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when declining (the reason) or asking for details (the question)."),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=User.objects.exclude(staff_role="").order_by("name"), required=False
+    )
+
+
+class AreaForm(forms.Form):
+    product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
+
+
+class TagsForm(forms.Form):
+    tags = forms.ModelMultipleChoiceField(label=_("Tags"), queryset=Tag.objects.all(), required=False)
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateTimeField(
+        label=_("Snooze until"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(label=_("Merge into request number"), min_value=1)
+
+
+class OnBehalfVoteForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Client contact"), queryset=User.objects.filter(client_membership__isnull=False).order_by("email")
+    )
+    importance = forms.ChoiceField(label=_("Importance"), choices=Feedback.Importance.choices)
+
+
+class PortalFilterForm(forms.Form):
+    SORTS = [("trending", _("Trending")), ("most_voted", _("Most voted")), ("newest", _("Newest"))]
+    SCOPES = [("", _("Everything I can see")), ("mine_org", _("My company's requests")), ("public", _("Public ideas"))]
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    scope = forms.ChoiceField(label=_("Show"), choices=SCOPES, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Feedback.Status.choices[:-1]], required=False
+    )
+    product_area = forms.ModelChoiceField(
+        label=_("Product area"), queryset=ProductArea.objects.all(), required=False, empty_label=_("Any area")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind")), *Feedback.Kind.choices], required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+
+
+class InboxFilterForm(forms.Form):
+    SORTS = [
+        ("newest", _("Newest")),
+        ("oldest_waiting", _("Oldest waiting")),
+        ("votes", _("Most votes")),
+        ("organizations", _("Most organizations")),
+        ("revenue", _("Most revenue")),
+    ]
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Feedback.Status.choices, required=False)
+    product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.all(), required=False)
+    segment = forms.ChoiceField(label=_("Segment"), choices=[("", "—"), *Organization.Segment.choices], required=False)
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.exclude(staff_role=""), required=False)
+    unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Feedback.Kind.choices], required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=[("", "—"), *Feedback.Source.choices], required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *Language.choices], required=False)
+    created_from = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    waiting_days = forms.IntegerField(
+        label=_("Waiting for a first response for more than (days)"), min_value=0, required=False
+    )
+    snoozed = forms.ChoiceField(
+        label=_("Snoozed"), choices=[("", _("Either")), ("no", _("Not snoozed")), ("yes", _("Snoozed"))], required=False
+    )
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("status", _("Set status")),
+        ("assign", _("Assign")),
+        ("area", _("Set product area")),
+        ("tag", _("Add tag")),
+        ("merge", _("Merge into")),
+    ]
+    ids = forms.CharField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED],
+        required=False,
+    )
+    public_message = forms.CharField(label=_("Message to the clients"), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.exclude(staff_role=""), required=False)
+    product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
+    target = forms.IntegerField(label=_("Target request number"), required=False, min_value=1)
+
+    def clean_ids(self):
+        try:
+            ids = [int(x) for x in self.cleaned_data["ids"].split(",") if x.strip()]
+        except ValueError as exc:
+            raise forms.ValidationError(_("Select at least one request.")) from exc
+        if not ids:
+            raise forms.ValidationError(_("Select at least one request."))
+        return ids[:200]
+
+
+class PreferencesForm(forms.Form):
+    def __init__(self, *args, current: dict[str, bool], **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in NotificationPreference.Event.choices:
+            self.fields[value] = forms.BooleanField(label=label, required=False, initial=current.get(value, True))

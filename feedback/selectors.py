@@ -1,0 +1,201 @@
+"""Reads for feedback. Every lookup from a request is scoped by `feedback_visible_q`:
+another company's private item and a missing one give the same 404."""
+
+from datetime import timedelta
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from feedback.models import Comment, Feedback, FeedbackEvent, Vote
+
+OPEN_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW, Feedback.Status.NEEDS_INFO]
+
+
+def feedback_visible_q(*, user: User) -> Q:
+    """Staff: everything. A client user (member or admin): their company's requests — "private"
+    means private to the company — and public ones. Anyone else: nothing."""
+    if user.is_staff_member:
+        return Q()
+    organization = user.organization
+    if organization is None:
+        return Q(pk__in=[])
+    return Q(organization_id=organization.pk) | Q(visibility=Feedback.Visibility.PUBLIC)
+
+
+def feedback_get_visible_to(*, user: User, pk: int, for_update: bool = False) -> Feedback:
+    queryset = Feedback.objects.filter(feedback_visible_q(user=user)).select_related(
+        "organization", "author", "product_area", "assignee", "merged_into", "submitted_by"
+    )
+    try:
+        return queryset.get(pk=pk)
+    except (Feedback.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def search_query(q: str):
+    """Matches in either language's configuration (accents ignored, words stemmed)."""
+    return SearchQuery(q, config="retour_fr", search_type="websearch") | SearchQuery(
+        q, config="retour_en", search_type="websearch"
+    )
+
+
+def _with_my_vote(queryset: QuerySet[Feedback], user: User) -> QuerySet[Feedback]:
+    mine = Vote.objects.filter(feedback=OuterRef("pk"), user=user)
+    return queryset.annotate(my_vote=Subquery(mine.values("importance")[:1]))
+
+
+def feedback_portal_list(
+    *,
+    user: User,
+    status: str = "",
+    product_area: int | None = None,
+    kind: str = "",
+    sort: str = "trending",
+    q: str = "",
+    scope: str = "",
+) -> QuerySet[Feedback]:
+    queryset = Feedback.objects.filter(feedback_visible_q(user=user)).exclude(status=Feedback.Status.MERGED)
+    if scope == "mine_org" and user.organization:
+        queryset = queryset.filter(organization=user.organization)
+    elif scope == "public":
+        queryset = queryset.filter(visibility=Feedback.Visibility.PUBLIC)
+    if status:
+        queryset = queryset.filter(status=status)
+    if product_area:
+        queryset = queryset.filter(product_area_id=product_area)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if q:
+        query = search_query(q)
+        queryset = queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    queryset = queryset.select_related("product_area", "organization")
+    queryset = _with_my_vote(queryset, user)
+    if q and sort == "relevance":
+        return queryset.order_by("-rank", "-id")
+    order = {
+        "newest": ["-created_at", "-id"],
+        "most_voted": ["-vote_count", "-id"],
+        # Trending: votes weighed down by age (coarse: recent activity first among equals).
+        "trending": ["-updated_at", "-vote_count", "-id"],
+    }.get(sort, ["-updated_at", "-vote_count", "-id"])
+    return queryset.order_by(*order)
+
+
+INBOX_SORTS = {
+    "newest": ["-created_at", "-id"],
+    "oldest_waiting": ["created_at", "id"],
+    "votes": ["-vote_count", "-id"],
+    "organizations": ["-organization_count", "-id"],
+    "revenue": ["-revenue", "-id"],
+}
+
+
+def feedback_inbox(*, filters: dict, sort: str = "newest") -> QuerySet[Feedback]:
+    """The triage inbox for staff. `filters` holds cleaned values (see feedback.forms.InboxFilterForm)."""
+    queryset = Feedback.objects.all()
+    statuses = filters.get("status") or []
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    else:
+        queryset = queryset.exclude(status=Feedback.Status.MERGED)
+    for field in ("product_area", "organization", "assignee"):
+        value = filters.get(field)
+        if value:
+            queryset = queryset.filter(**{f"{field}_id": value.pk if hasattr(value, "pk") else value})
+    if filters.get("unassigned"):
+        queryset = queryset.filter(assignee__isnull=True)
+    for field in ("kind", "source", "language"):
+        if filters.get(field):
+            queryset = queryset.filter(**{field: filters[field]})
+    if filters.get("segment"):
+        queryset = queryset.filter(organization__segment=filters["segment"])
+    if filters.get("tag"):
+        queryset = queryset.filter(tags=filters["tag"])
+    if filters.get("created_from"):
+        queryset = queryset.filter(created_at__date__gte=filters["created_from"])
+    if filters.get("created_to"):
+        queryset = queryset.filter(created_at__date__lte=filters["created_to"])
+    waiting_days = filters.get("waiting_days")
+    if waiting_days:
+        queryset = queryset.filter(
+            first_response_at__isnull=True, created_at__lte=timezone.now() - timedelta(days=waiting_days)
+        )
+    snoozed = filters.get("snoozed")
+    now = timezone.now()
+    if snoozed == "yes":
+        queryset = queryset.filter(snoozed_until__gt=now)
+    elif snoozed == "no":
+        queryset = queryset.filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+    q = filters.get("q")
+    if q:
+        queryset = queryset.filter(search_vector=search_query(q))
+    queryset = queryset.select_related("organization", "product_area", "assignee").prefetch_related("tags")
+    return queryset.order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["newest"]))
+
+
+def feedback_status_counts(*, filters: dict) -> dict[str, int]:
+    from django.db.models import Count
+
+    base = feedback_inbox(filters={**filters, "status": list(Feedback.Status.values)})
+    rows = base.order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Feedback]:
+    """Possible duplicates the user may see: trigram similarity on titles, plus full-text matches."""
+    title = " ".join((title or "").split())[:200]
+    if len(title) < 4:
+        return []
+    visible = Feedback.objects.filter(feedback_visible_q(user=user)).exclude(status=Feedback.Status.MERGED)
+    if exclude_id:
+        visible = visible.exclude(pk=exclude_id)
+    query = search_query(title.replace(" ", " or "))
+    candidates = (
+        visible.filter(Q(title__trigram_similar=title) | Q(search_vector=query))
+        .annotate(similarity=TrigramSimilarity("title", title), rank=SearchRank(F("search_vector"), query))
+        .select_related("organization", "product_area")
+        .order_by(-(F("similarity") + F("rank")), "-vote_count")[:limit]
+    )
+    return list(candidates)
+
+
+def feedback_detail_for_staff(*, pk: int) -> Feedback:
+    queryset = Feedback.objects.select_related(
+        "organization",
+        "organization__account_owner",
+        "author",
+        "product_area",
+        "assignee",
+        "merged_into",
+        "submitted_by",
+    ).prefetch_related(
+        "tags",
+        "attachments",
+        Prefetch(
+            "votes",
+            queryset=Vote.objects.select_related("user", "organization").order_by("organization__name", "user__name"),
+        ),
+        Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        Prefetch("events", queryset=FeedbackEvent.objects.select_related("actor")),
+    )
+    try:
+        return queryset.get(pk=pk)
+    except Feedback.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def feedback_detail_for_client(*, user: User, pk: int) -> Feedback:
+    feedback = feedback_get_visible_to(user=user, pk=pk)
+    # Internal notes and internal events never leave the server for a client.
+    feedback.public_comments = list(
+        Comment.objects.filter(feedback=feedback, is_internal=False).select_related("author")
+    )
+    feedback.public_events = list(
+        FeedbackEvent.objects.filter(feedback=feedback, is_public=True).select_related("actor")
+    )
+    feedback.my_vote = Vote.objects.filter(feedback=feedback, user=user).first()
+    feedback.following = feedback.follows.filter(user=user).exists()
+    return feedback

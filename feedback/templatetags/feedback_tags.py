@@ -1,0 +1,22 @@
+import markdown as md
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h3", "h4", "hr"}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown to HTML, then sanitized by nh3: no script, no style, no event handler."""
+    html = md.markdown(text or "", extensions=["fenced_code", "sane_lists"], output_format="html")
+    return mark_safe(  # noqa: S308 - nh3 has just sanitized it
+        nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer nofollow")
+    )
+
+
+@register.simple_tag
+def status_badge_class(status: str) -> str:
+    return f"fb-status fb-status-{status}"

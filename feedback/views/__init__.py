@@ -1,0 +1,16 @@
+from feedback.views.portal import (  # noqa: F401
+    attachment_download,
+    portal_activity,
+    portal_detail,
+    portal_home,
+    portal_preferences,
+    portal_similar,
+    portal_submit,
+)
+from feedback.views.triage import (  # noqa: F401
+    triage_bulk,
+    triage_detail,
+    triage_inbox,
+    triage_log_on_behalf,
+    triage_saved_view_delete,
+)

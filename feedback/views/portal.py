@@ -1,0 +1,184 @@
+"""The client portal: thin views over feedback.selectors and feedback.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from feedback import selectors, services
+from feedback.forms import CommentForm, FeedbackSubmitForm, PortalFilterForm, PreferencesForm, VoteForm
+from feedback.models import Attachment, Notification, NotificationPreference
+
+
+def _client_or_404(user) -> None:
+    if user.is_staff_member or user.organization is None:
+        raise Http404
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+@login_required
+def portal_home(request):
+    if request.user.is_staff_member:
+        return redirect("feedback:triage_inbox")
+    if request.user.organization is None:
+        return render(request, "feedback/portal_no_company.html")
+    form = PortalFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.feedback_portal_list(
+        user=request.user,
+        status=filters.get("status", ""),
+        product_area=filters["product_area"].pk if filters.get("product_area") else None,
+        kind=filters.get("kind", ""),
+        sort=filters.get("sort") or "trending",
+        q=filters.get("q", ""),
+        scope=filters.get("scope", ""),
+    )
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return render(request, "feedback/portal_home.html", {"form": form, "page": page, "unread": unread})
+
+
+@login_required
+def portal_submit(request):
+    _client_or_404(request.user)
+    form = FeedbackSubmitForm(
+        request.POST or None, request.FILES or None, initial={"visibility": "private", "importance": "important"}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            feedback = services.feedback_submit(
+                author=request.user,
+                organization=request.user.organization,
+                title=data["title"],
+                description=data["description"],
+                kind=data["kind"],
+                product_area=data["product_area"],
+                importance=data["importance"],
+                visibility=data["visibility"],
+                attachments=data["attachments"],
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Thank you: your request is recorded. You will be told of every decision."))
+            return redirect("feedback:portal_detail", pk=feedback.pk)
+    return render(request, "feedback/portal_submit.html", {"form": form})
+
+
+@login_required
+@require_GET
+def portal_similar(request):
+    """htmx: similar requests while the client types a title."""
+    items = selectors.feedback_similar(user=request.user, title=request.GET.get("title", ""))
+    return render(request, "feedback/_similar.html", {"items": items})
+
+
+@login_required
+def portal_detail(request, pk: int):
+    if request.user.is_staff_member:
+        return redirect("feedback:triage_detail", pk=pk)
+    _client_or_404(request.user)
+    feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "vote":
+                form = VoteForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Choose how important it is for you."))
+                services.vote_cast(feedback=feedback, user=request.user, importance=form.cleaned_data["importance"])
+                messages.success(request, _("Your vote is counted."))
+            elif action == "unvote":
+                services.vote_remove(feedback=feedback, user=request.user)
+                messages.success(request, _("Your vote is withdrawn."))
+            elif action in ("follow", "unfollow"):
+                services.follow_set(feedback=feedback, user=request.user, following=action == "follow")
+                messages.success(
+                    request,
+                    _("You follow this request.") if action == "follow" else _("You no longer follow this request."),
+                )
+            elif action == "comment":
+                form = CommentForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Write something first."))
+                services.comment_add(feedback=feedback, author=request.user, body=form.cleaned_data["body"])
+                messages.success(request, _("Your message is posted."))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        return redirect("feedback:portal_detail", pk=feedback.pk)
+    detail = selectors.feedback_detail_for_client(user=request.user, pk=pk)
+    Notification.objects.filter(user=request.user, feedback=detail, read_at__isnull=True).update(read_at=_now())
+    return render(
+        request,
+        "feedback/portal_detail.html",
+        {
+            "feedback": detail,
+            "vote_form": VoteForm(initial={"importance": detail.my_vote.importance if detail.my_vote else "important"}),
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+@login_required
+def attachment_download(request, pk: int):
+    try:
+        attachment = Attachment.objects.select_related("feedback").get(pk=pk)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+    # Same rule as the request itself: not visible, not found.
+    selectors.feedback_get_visible_to(user=request.user, pk=attachment.feedback_id)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{attachment.original_name.replace(chr(34), "")}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def portal_preferences(request):
+    _client_or_404(request.user)
+    current = dict(NotificationPreference.objects.filter(user=request.user).values_list("event", "email"))
+    form = PreferencesForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_set(user=request.user, choices=form.cleaned_data)
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("feedback:portal_preferences")
+    return render(request, "feedback/portal_preferences.html", {"form": form})
+
+
+@login_required
+def portal_activity(request):
+    _client_or_404(request.user)
+    notifications = Paginator(
+        Notification.objects.filter(user=request.user)
+        .select_related("feedback", "event", "event__actor")
+        .order_by("-created_at", "-id"),
+        30,
+    ).get_page(request.GET.get("page"))
+    mine = selectors.feedback_portal_list(user=request.user, sort="newest").filter(author=request.user)[:20]
+    return render(request, "feedback/portal_activity.html", {"notifications": notifications, "mine": mine})

@@ -1,0 +1,247 @@
+"""The product owner's triage: inbox, detail, bulk actions, on-behalf logging."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.permissions import staff_required
+from feedback import selectors, services
+from feedback.forms import (
+    AreaForm,
+    AssignForm,
+    BulkActionForm,
+    InboxFilterForm,
+    MergeForm,
+    OnBehalfForm,
+    OnBehalfVoteForm,
+    SnoozeForm,
+    StaffCommentForm,
+    StatusForm,
+    TagsForm,
+)
+from feedback.models import Feedback, SavedView
+from feedback.views.portal import _form_errors_from
+
+DEFAULT_INBOX_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW]
+
+
+@staff_required
+def triage_inbox(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    if not params:
+        params.setlist("status", DEFAULT_INBOX_STATUSES)  # what needs a decision
+    form = InboxFilterForm(params)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = filters.get("sort") or "newest"
+    if request.method == "POST" and request.POST.get("save_view"):
+        name = request.POST.get("view_name", "").strip()[:80]
+        if name:
+            SavedView.objects.update_or_create(
+                user=request.user, name=name, defaults={"query": params.urlencode()[:1000]}
+            )
+            messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+        return redirect(f"{request.path}?{params.urlencode()}")
+    queryset = selectors.feedback_inbox(filters=filters, sort=sort)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    counts = selectors.feedback_status_counts(filters={k: v for k, v in filters.items() if k != "status"})
+    status_links = [
+        (
+            value,
+            label,
+            counts.get(value, 0),
+            urlencode({**{k: v for k, v in params.items() if k != "status"}, "status": value}),
+        )
+        for value, label in Feedback.Status.choices
+    ]
+    return render(
+        request,
+        "feedback/triage_inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "status_links": status_links,
+            "querystring": params.urlencode(),
+            "saved_views": SavedView.objects.filter(user=request.user),
+            "bulk_form": BulkActionForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def triage_saved_view_delete(request, pk: int):
+    SavedView.objects.filter(user=request.user, pk=pk).delete()
+    return redirect("feedback:triage_inbox")
+
+
+@staff_required
+@require_POST
+def triage_bulk(request):
+    form = BulkActionForm(request.POST)
+    back = request.POST.get("next") or "/triage/"
+    if not back.startswith("/triage/"):
+        back = "/triage/"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    items = list(Feedback.objects.filter(pk__in=data["ids"]).order_by("pk"))
+    try:
+        with transaction.atomic():  # all or nothing
+            for feedback in items:
+                _bulk_apply(request.user, feedback, data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied:
+        messages.error(request, _("Only product owners can decide on requests."))
+    else:
+        messages.success(request, _("%(count)d requests updated.") % {"count": len(items)})
+    return redirect(back)
+
+
+def _bulk_apply(actor, feedback: Feedback, data: dict) -> None:
+    action = data["action"]
+    if action == "status":
+        if not data.get("status"):
+            raise ValidationError(_("Choose a status."))
+        services.feedback_change_status(
+            feedback=feedback, actor=actor, status=data["status"], public_message=data.get("public_message", "")
+        )
+    elif action == "assign":
+        services.feedback_assign(feedback=feedback, actor=actor, assignee=data.get("assignee"))
+    elif action == "area":
+        services.feedback_set_product_area(feedback=feedback, actor=actor, product_area=data.get("product_area"))
+    elif action == "tag":
+        if not data.get("tag"):
+            raise ValidationError(_("Choose a tag."))
+        services.feedback_set_tags(feedback=feedback, actor=actor, tags=[*feedback.tags.all(), data["tag"]])
+    elif action == "merge":
+        target = Feedback.objects.filter(pk=data.get("target") or 0).first()
+        if target is None:
+            raise ValidationError(_("There is no request with that number."))
+        if target.pk != feedback.pk:
+            services.feedback_merge(source=feedback, target=target, actor=actor)
+
+
+@staff_required
+def triage_detail(request, pk: int):
+    feedback = selectors.feedback_detail_for_staff(pk=pk)
+    if request.method == "POST":
+        return _triage_action(request, feedback)
+    voters_by_org: dict = {}
+    for vote in feedback.votes.all():
+        voters_by_org.setdefault(vote.organization, []).append(vote)
+    return render(
+        request,
+        "feedback/triage_detail.html",
+        {
+            "feedback": feedback,
+            "voters_by_org": voters_by_org.items(),
+            "duplicates": selectors.feedback_similar(user=request.user, title=feedback.title, exclude_id=feedback.pk),
+            "status_form": StatusForm(initial={"status": feedback.status}),
+            "assign_form": AssignForm(initial={"assignee": feedback.assignee}),
+            "area_form": AreaForm(initial={"product_area": feedback.product_area}),
+            "tags_form": TagsForm(initial={"tags": list(feedback.tags.all())}),
+            "snooze_form": SnoozeForm(initial={"until": feedback.snoozed_until}),
+            "merge_form": MergeForm(),
+            "comment_form": StaffCommentForm(),
+            "vote_form": OnBehalfVoteForm(),
+        },
+    )
+
+
+def _triage_action(request, feedback: Feedback):
+    action = request.POST.get("action")
+    forms = {
+        "status": StatusForm,
+        "assign": AssignForm,
+        "area": AreaForm,
+        "tags": TagsForm,
+        "snooze": SnoozeForm,
+        "merge": MergeForm,
+        "comment": StaffCommentForm,
+        "vote": OnBehalfVoteForm,
+    }
+    if action not in forms:
+        raise Http404
+    form = forms[action](request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        data = form.cleaned_data
+        user = request.user
+        if action == "status":
+            services.feedback_change_status(
+                feedback=feedback, actor=user, status=data["status"], public_message=data["public_message"]
+            )
+        elif action == "assign":
+            services.feedback_assign(feedback=feedback, actor=user, assignee=data["assignee"])
+        elif action == "area":
+            services.feedback_set_product_area(feedback=feedback, actor=user, product_area=data["product_area"])
+        elif action == "tags":
+            services.feedback_set_tags(feedback=feedback, actor=user, tags=list(data["tags"]))
+        elif action == "snooze":
+            services.feedback_snooze(feedback=feedback, actor=user, until=data["until"])
+        elif action == "merge":
+            target = Feedback.objects.filter(pk=data["target"]).first()
+            if target is None:
+                raise ValidationError(_("There is no request with that number."))
+            services.feedback_merge(source=feedback, target=target, actor=user)
+            messages.success(request, _("Merged. You are now on the request that received it."))
+            return redirect("feedback:triage_detail", pk=target.pk)
+        elif action == "comment":
+            services.comment_add(feedback=feedback, author=user, body=data["body"], is_internal=data["is_internal"])
+        elif action == "vote":
+            services.vote_cast(
+                feedback=feedback,
+                user=data["user"],
+                importance=data["importance"],
+                provenance="on_behalf",
+                cast_by=user,
+            )
+        messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You are not allowed to do this."))
+    return redirect("feedback:triage_detail", pk=feedback.pk)
+
+
+@staff_required
+def triage_log_on_behalf(request):
+    form = OnBehalfForm(request.POST or None, request.FILES or None, initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        author = data["author"]
+        try:
+            feedback = services.feedback_submit(
+                author=author,
+                organization=author.organization,
+                title=data["title"],
+                description=data["description"],
+                kind=data["kind"],
+                product_area=data["product_area"],
+                importance=data["importance"],
+                visibility=data["visibility"],
+                language=data["language"],
+                source=Feedback.Source.STAFF,
+                submitted_by=request.user,
+                attachments=data["attachments"],
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Request logged for %(name)s.") % {"name": author.get_full_name()})
+            return redirect("feedback:triage_detail", pk=feedback.pk)
+    return render(request, "feedback/triage_log.html", {"form": form})

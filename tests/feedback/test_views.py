@@ -1,0 +1,289 @@
+"""Portal and triage through HTTP: success, validation, and another company's user gets 404."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.models import OutboundEmail
+from feedback import services
+from feedback.models import Attachment, Feedback, FeedbackEvent, Vote
+from tests.factories import feedback_for
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def uneven(everyone):
+    """Acme has 5 requests (1 public), Globex 2 (1 public)."""
+    acme = [feedback_for(author=everyone["member_a"], title=f"Acme request number {i}") for i in range(4)]
+    acme.append(feedback_for(author=everyone["admin_a"], title="Acme public idea", visibility="public"))
+    globex = [
+        feedback_for(author=everyone["member_b"], title="Globex private wish"),
+        feedback_for(author=everyone["admin_b"], title="Globex public idea", visibility="public"),
+    ]
+    return {"acme": acme, "globex": globex}
+
+
+def test_portal_home_shows_own_company_and_public_only(login, everyone, uneven):
+    page = login(everyone["member_a"]).get(reverse("feedback:portal_home"))
+    titles = {item.title for item in page.context["page"]}
+    assert len(titles) == 6  # 5 of Acme + Globex's public one
+    assert "Globex public idea" in titles and "Globex private wish" not in titles
+    page_b = login(everyone["member_b"]).get(reverse("feedback:portal_home"))
+    assert len(page_b.context["page"]) == 3
+
+
+def test_portal_home_query_count_does_not_grow(login, everyone, uneven, member_a):
+    client = login(member_a)
+    client.get(reverse("feedback:portal_home"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("feedback:portal_home"))
+    for i in range(15):
+        feedback_for(author=member_a, title=f"More requests {i}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("feedback:portal_home"))
+    assert len(few) == len(many) <= 10
+
+
+def test_submit_through_the_portal_with_attachment(login, member_a, org_a):
+    response = login(member_a).post(
+        reverse("feedback:portal_submit"),
+        {
+            "title": "Export the planning to Excel",
+            "description": "We **need** it <script>alert(1)</script>",
+            "kind": "idea",
+            "importance": "critical",
+            "visibility": "private",
+            "attachments": [SimpleUploadedFile("plan.png", PNG, content_type="image/png")],
+        },
+    )
+    feedback = Feedback.objects.get()
+    assert response.status_code == 302 and response.url == reverse("feedback:portal_detail", args=[feedback.pk])
+    assert (feedback.organization, feedback.author, feedback.source) == (org_a, member_a, "portal")
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == "image/png" and "plan" not in attachment.file.name
+    detail = login(member_a).get(response.url)
+    assert b"<strong>need</strong>" in detail.content and b"<script>alert" not in detail.content
+
+
+def test_submit_validation_writes_nothing(login, member_a):
+    response = login(member_a).post(
+        reverse("feedback:portal_submit"),
+        {
+            "title": "Hi",
+            "kind": "idea",
+            "importance": "important",
+            "visibility": "private",
+            "attachments": [SimpleUploadedFile("evil.png", b"MZ\x90\x00 not an image", content_type="image/png")],
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "title" in errors and "attachments" in errors
+    assert not Feedback.objects.exists() and not Attachment.objects.exists()
+
+
+def test_attachment_is_served_only_to_who_may_see_the_request(login, member_a, admin_a, member_b, client):
+    feedback = services.feedback_submit(
+        author=member_a,
+        organization=member_a.organization,
+        title="With a screenshot",
+        attachments=[_upload()],
+    )
+    attachment = feedback.attachments.get()
+    assert login(admin_a).get(reverse("feedback:attachment", args=[attachment.pk])).status_code == 200
+    assert login(member_b).get(reverse("feedback:attachment", args=[attachment.pk])).status_code == 404
+
+
+def _upload():
+    upload = SimpleUploadedFile("shot.png", PNG, content_type="image/png")
+    upload.sniffed_type = "image/png"
+    return upload
+
+
+def test_other_companys_private_request_is_404_everywhere(login, everyone, uneven):
+    private_b = uneven["globex"][0]
+    client = login(everyone["admin_a"])
+    assert client.get(reverse("feedback:portal_detail", args=[private_b.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("feedback:portal_detail", args=[private_b.pk]), {"action": "vote", "importance": "critical"}
+        ).status_code
+        == 404
+    )
+    assert not Vote.objects.filter(feedback=private_b, user=everyone["admin_a"]).exists()
+    public_b = uneven["globex"][1]
+    assert client.get(reverse("feedback:portal_detail", args=[public_b.pk])).status_code == 200
+
+
+def test_vote_follow_and_comment_in_the_portal(login, member_b, uneven):
+    public_a = uneven["acme"][4]
+    client = login(member_b)
+    client.post(reverse("feedback:portal_detail", args=[public_a.pk]), {"action": "vote", "importance": "critical"})
+    client.post(reverse("feedback:portal_detail", args=[public_a.pk]), {"action": "comment", "body": "Same for us"})
+    public_a.refresh_from_db()
+    assert public_a.vote_count == 2 and public_a.organization_count == 2
+    response = client.post(
+        reverse("feedback:portal_detail", args=[public_a.pk]), {"action": "comment", "body": "  "}, follow=True
+    )
+    assert "Écrivez".encode() in response.content or b"Write something first" in response.content
+    client.post(reverse("feedback:portal_detail", args=[public_a.pk]), {"action": "unvote"})
+    public_a.refresh_from_db()
+    assert public_a.vote_count == 1
+
+
+def test_internal_notes_never_reach_the_portal(login, member_a, product_owner, uneven):
+    feedback = uneven["acme"][0]
+    services.comment_add(feedback=feedback, author=product_owner, body="INTERNAL: churn risk", is_internal=True)
+    services.comment_add(feedback=feedback, author=product_owner, body="Thanks, we are on it.")
+    page = login(member_a).get(reverse("feedback:portal_detail", args=[feedback.pk]))
+    assert b"Thanks, we are on it." in page.content
+    assert b"INTERNAL" not in page.content and b"churn" not in page.content
+
+
+def test_similar_requests_while_typing(login, member_b, uneven):
+    response = login(member_b).get(reverse("feedback:portal_similar"), {"title": "acme public ideas"})
+    assert response.status_code == 200
+    assert b"Acme public idea" in response.content
+    assert b"Acme request number" not in response.content  # private to Acme
+
+
+def test_triage_is_404_for_clients(login, member_a, uneven):
+    client = login(member_a)
+    item = uneven["acme"][0]
+    for url in [
+        reverse("feedback:triage_inbox"),
+        reverse("feedback:triage_detail", args=[item.pk]),
+        reverse("feedback:triage_log"),
+    ]:
+        assert client.get(url).status_code == 404
+    assert (
+        client.post(
+            reverse("feedback:triage_bulk"), {"ids": str(item.pk), "action": "status", "status": "planned"}
+        ).status_code
+        == 404
+    )
+    item.refresh_from_db()
+    assert item.status == "new"
+
+
+def test_inbox_filters_sorts_and_counts(login, product_owner, uneven, org_b):
+    client = login(product_owner)
+    page = client.get(reverse("feedback:triage_inbox"))
+    assert page.context["page"].paginator.count == 7
+    by_org = client.get(reverse("feedback:triage_inbox"), {"organization": org_b.pk, "sort": "votes"})
+    assert {f.title for f in by_org.context["page"]} == {"Globex private wish", "Globex public idea"}
+    searched = client.get(reverse("feedback:triage_inbox"), {"q": "wish"})
+    assert [f.title for f in searched.context["page"]] == ["Globex private wish"]
+    assert {v: n for v, _label, n, _qs in page.context["status_links"]}["new"] == 7
+
+
+def test_inbox_query_count_is_pinned(login, product_owner, uneven, member_a):
+    client = login(product_owner)
+    client.get(reverse("feedback:triage_inbox"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("feedback:triage_inbox"))
+    for i in range(20):
+        feedback_for(author=member_a, title=f"Bulk generated {i}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("feedback:triage_inbox"))
+    assert len(few) == len(many) <= 14
+
+
+def test_triage_detail_query_count_is_pinned(login, product_owner, uneven, everyone):
+    item = uneven["acme"][4]
+    client = login(product_owner)
+    client.get(reverse("feedback:triage_detail", args=[item.pk]))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("feedback:triage_detail", args=[item.pk]))
+    for who in ["member_a", "member_b", "admin_b"]:
+        services.vote_cast(feedback=item, user=everyone[who])
+        services.comment_add(feedback=item, author=product_owner, body=f"note {who}", is_internal=True)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("feedback:triage_detail", args=[item.pk]))
+    assert len(few) == len(many) <= 25
+
+
+def test_decline_from_triage_needs_a_reason_then_tells_the_requester(
+    login, product_owner, member_a, uneven, django_capture_on_commit_callbacks
+):
+    item = uneven["acme"][0]
+    client = login(product_owner)
+    response = client.post(
+        reverse("feedback:triage_detail", args=[item.pk]), {"action": "status", "status": "declined"}, follow=True
+    )
+    assert b"Tell the clients why" in response.content
+    item.refresh_from_db()
+    assert item.status == "new"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("feedback:triage_detail", args=[item.pk]),
+            {"action": "status", "status": "declined", "public_message": "Not in our product vision."},
+        )
+    item.refresh_from_db()
+    assert item.status == "declined"
+    assert OutboundEmail.objects.filter(to_email=member_a.email, template="feedback/emails/status").exists()
+    portal = login(member_a).get(reverse("feedback:portal_detail", args=[item.pk]))
+    assert b"Not in our product vision." in portal.content
+
+
+def test_contributor_cannot_decide_but_can_note_and_vote_on_behalf(login, contributor, member_b, uneven):
+    item = uneven["acme"][4]
+    client = login(contributor)
+    client.post(reverse("feedback:triage_detail", args=[item.pk]), {"action": "status", "status": "planned"})
+    client.post(
+        reverse("feedback:triage_detail", args=[item.pk]),
+        {"action": "comment", "body": "Customer call notes", "is_internal": "on"},
+    )
+    client.post(
+        reverse("feedback:triage_detail", args=[item.pk]),
+        {"action": "vote", "user": member_b.pk, "importance": "critical"},
+    )
+    item.refresh_from_db()
+    assert item.status == "new"
+    assert item.comments.get().is_internal
+    assert Vote.objects.get(feedback=item, user=member_b).provenance == "on_behalf"
+
+
+def test_merge_from_triage_and_bulk_status(login, product_owner, uneven):
+    source, target = uneven["acme"][0], uneven["acme"][1]
+    client = login(product_owner)
+    response = client.post(
+        reverse("feedback:triage_detail", args=[source.pk]), {"action": "merge", "target": target.pk}
+    )
+    assert response.url == reverse("feedback:triage_detail", args=[target.pk])
+    source.refresh_from_db()
+    assert source.status == "merged"
+    ids = ",".join(str(f.pk) for f in uneven["acme"][2:4])
+    client.post(reverse("feedback:triage_bulk"), {"ids": ids, "action": "status", "status": "under_review"})
+    assert set(
+        Feedback.objects.filter(pk__in=[f.pk for f in uneven["acme"][2:4]]).values_list("status", flat=True)
+    ) == {"under_review"}
+    client.post(
+        reverse("feedback:triage_bulk"), {"ids": ids, "action": "status", "status": "declined"}
+    )  # no reason: nothing changes
+    assert not Feedback.objects.filter(status="declined").exists()
+
+
+def test_staff_log_on_behalf_of_a_client(login, contributor, member_b):
+    response = login(contributor).post(
+        reverse("feedback:triage_log"),
+        {
+            "author": member_b.pk,
+            "title": "Call: needs SSO with Okta",
+            "kind": "idea",
+            "importance": "critical",
+            "visibility": "private",
+            "language": "en",
+        },
+    )
+    feedback = Feedback.objects.get()
+    assert response.url == reverse("feedback:triage_detail", args=[feedback.pk])
+    assert (feedback.source, feedback.submitted_by, feedback.organization) == (
+        "staff",
+        contributor,
+        member_b.organization,
+    )
+    assert feedback.events.get().kind == FeedbackEvent.Kind.CREATED
