@@ -1,46 +1,12 @@
-import datetime
-from decimal import Decimal
+from importlib import import_module
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
-from accounts.models import Membership, Organization, Team, User
-
-STAFF = [
-    ("po@retour.example", "Paula Owner", User.StaffRole.PRODUCT_OWNER, "en"),
-    ("sales@retour.example", "Sacha Ventes", User.StaffRole.CONTRIBUTOR, "fr"),
-]
-ORGANIZATIONS = [
-    {
-        "slug": "acme",
-        "name": "Acme",
-        "email_domains": ["acme.example"],
-        "segment": Organization.Segment.ENTERPRISE,
-        "tier": Organization.Tier.STRATEGIC,
-        "annual_contract_value": Decimal("120000"),
-        "renewal_in_days": 60,
-        "users": [
-            ("admin@acme.example", "Alice Martin", Membership.Role.ADMIN, "fr"),
-            ("member@acme.example", "Bob Stone", Membership.Role.MEMBER, "en"),
-        ],
-    },
-    {
-        "slug": "globex",
-        "name": "Globex",
-        "email_domains": ["globex.example"],
-        "segment": Organization.Segment.MID_MARKET,
-        "tier": Organization.Tier.STANDARD,
-        "annual_contract_value": Decimal("45000"),
-        "renewal_in_days": 200,
-        "users": [
-            ("admin@globex.example", "Gina Globex", Membership.Role.ADMIN, "en"),
-            ("member@globex.example", "Hugo Lefèvre", Membership.Role.MEMBER, "fr"),
-        ],
-    },
-]
+# Each app may have a `demo.py` with `seed(password=...)`; they run in dependency order.
+# Discovered by name so that accounts never imports a higher app.
+DEMO_APPS = ["accounts", "feedback", "roadmap", "clubs", "reporting"]
 
 
 class Command(BaseCommand):
@@ -52,44 +18,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, password: str, **options):
         logins = []
-        staff_users = {}
-        for email, name, role, language in STAFF:
-            user = self._user(email=email, name=name, language=language, password=password, staff_role=role)
-            staff_users[email] = user
-            logins.append((email, role.label))
-        for spec in ORGANIZATIONS:
-            organization, _created = Organization.objects.update_or_create(
-                slug=spec["slug"],
-                defaults={
-                    "name": spec["name"],
-                    "email_domains": spec["email_domains"],
-                    "segment": spec["segment"],
-                    "tier": spec["tier"],
-                    "annual_contract_value": spec["annual_contract_value"],
-                    "renewal_date": timezone.localdate() + datetime.timedelta(days=spec["renewal_in_days"]),
-                    "account_owner": staff_users["sales@retour.example"],
-                },
-            )
-            for email, name, role, language in spec["users"]:
-                user = self._user(email=email, name=name, language=language, password=password)
-                Membership.objects.update_or_create(user=user, defaults={"organization": organization, "role": role})
-                logins.append((email, f"{organization.name} {Membership.Role(role).label.lower()}"))
-        team, _created = Team.objects.get_or_create(name="Product & Sales")
-        team.members.add(*staff_users.values())
-
+        for app in DEMO_APPS:
+            try:
+                module = import_module(f"{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            logins.extend(module.seed(password=password) or [])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in at {settings.SITE_URL} with:"))
         for email, what in logins:
             self.stdout.write(f"  {email:<26} {what:<24} password: {password}")
-
-    def _user(self, *, email: str, name: str, language: str, password: str, staff_role: str = "") -> User:
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=email, password=password, name=name, language=language, staff_role=staff_role
-            )
-        else:
-            user.name, user.language, user.staff_role = name, language, staff_role
-            user.set_password(password)
-            user.save(update_fields=["name", "language", "staff_role", "password"])
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        return user
