@@ -168,6 +168,7 @@ class InboxFilterForm(forms.Form):
 
 
 class BulkActionForm(forms.Form):
+    prefix = "bulk"  # its fields must not share ids with the filter form on the same page
     ACTIONS = [
         ("status", _("Set status")),
         ("assign", _("Assign")),
@@ -179,7 +180,7 @@ class BulkActionForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED],
+        choices=[("", "—"), *[c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED]],
         required=False,
     )
     public_message = forms.CharField(label=_("Message to the clients"), required=False)

@@ -4,7 +4,8 @@ another company's private item and a missing one give the same 404."""
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import DurationField, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Extract, Now, Power
 from django.http import Http404
 from django.utils import timezone
 
@@ -75,13 +76,18 @@ def feedback_portal_list(
     queryset = _with_my_vote(queryset, user)
     if q and sort == "relevance":
         return queryset.order_by("-rank", "-id")
-    order = {
-        "newest": ["-created_at", "-id"],
-        "most_voted": ["-vote_count", "-id"],
-        # Trending: votes weighed down by age (coarse: recent activity first among equals).
-        "trending": ["-updated_at", "-vote_count", "-id"],
-    }.get(sort, ["-updated_at", "-vote_count", "-id"])
-    return queryset.order_by(*order)
+    if sort == "newest":
+        return queryset.order_by("-created_at", "-id")
+    if sort == "most_voted":
+        return queryset.order_by("-vote_count", "-id")
+    return queryset.annotate(trend=trending_score()).order_by("-trend", "-id")
+
+
+def trending_score():
+    """Votes weighed down by age, Hacker-News style: votes / (age in days + 2) ^ 1.5."""
+    age = ExpressionWrapper(Now() - F("created_at"), output_field=DurationField())
+    age_days = Extract(age, "epoch") / 86400.0
+    return ExpressionWrapper(Cast("vote_count", FloatField()) / Power(age_days + 2.0, 1.5), output_field=FloatField())
 
 
 INBOX_SORTS = {

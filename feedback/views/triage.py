@@ -69,6 +69,7 @@ def triage_inbox(request):
             "page": page,
             "status_links": status_links,
             "querystring": params.urlencode(),
+            "filters_open": any(key not in ("page", "sort") for key in request.GET),
             "saved_views": SavedView.objects.filter(user=request.user),
             "bulk_form": BulkActionForm(),
         },
@@ -133,14 +134,46 @@ def _bulk_apply(actor, feedback: Feedback, data: dict) -> None:
             services.feedback_merge(source=feedback, target=target, actor=actor)
 
 
+ACTION_FORMS = {
+    "status": StatusForm,
+    "assign": AssignForm,
+    "area": AreaForm,
+    "tags": TagsForm,
+    "snooze": SnoozeForm,
+    "merge": MergeForm,
+    "comment": StaffCommentForm,
+    "vote": OnBehalfVoteForm,
+}
+
+
 @staff_required
 def triage_detail(request, pk: int):
     feedback = selectors.feedback_detail_for_staff(pk=pk)
+    bound = None
     if request.method == "POST":
-        return _triage_action(request, feedback)
+        action = request.POST.get("action")
+        if action not in ACTION_FORMS:
+            raise Http404
+        bound = ACTION_FORMS[action](request.POST)
+        result = _triage_action(request, feedback, action, bound)
+        if result is not None:
+            return result
+        feedback = selectors.feedback_detail_for_staff(pk=pk)  # show the form again, with what was typed
     voters_by_org: dict = {}
     for vote in feedback.votes.all():
         voters_by_org.setdefault(vote.organization, []).append(vote)
+    forms = {
+        "status_form": StatusForm(initial={"status": feedback.status}),
+        "assign_form": AssignForm(initial={"assignee": feedback.assignee}),
+        "area_form": AreaForm(initial={"product_area": feedback.product_area}),
+        "tags_form": TagsForm(initial={"tags": list(feedback.tags.all())}),
+        "snooze_form": SnoozeForm(initial={"until": feedback.snoozed_until}),
+        "merge_form": MergeForm(),
+        "comment_form": StaffCommentForm(),
+        "vote_form": OnBehalfVoteForm(),
+    }
+    if bound is not None:
+        forms[f"{request.POST['action']}_form"] = bound
     return render(
         request,
         "feedback/triage_detail.html",
@@ -148,38 +181,18 @@ def triage_detail(request, pk: int):
             "feedback": feedback,
             "voters_by_org": voters_by_org.items(),
             "duplicates": selectors.feedback_similar(user=request.user, title=feedback.title, exclude_id=feedback.pk),
-            "status_form": StatusForm(initial={"status": feedback.status}),
-            "assign_form": AssignForm(initial={"assignee": feedback.assignee}),
-            "area_form": AreaForm(initial={"product_area": feedback.product_area}),
-            "tags_form": TagsForm(initial={"tags": list(feedback.tags.all())}),
-            "snooze_form": SnoozeForm(initial={"until": feedback.snoozed_until}),
-            "merge_form": MergeForm(),
-            "comment_form": StaffCommentForm(),
-            "vote_form": OnBehalfVoteForm(),
+            **forms,
         },
     )
 
 
-def _triage_action(request, feedback: Feedback):
-    action = request.POST.get("action")
-    forms = {
-        "status": StatusForm,
-        "assign": AssignForm,
-        "area": AreaForm,
-        "tags": TagsForm,
-        "snooze": SnoozeForm,
-        "merge": MergeForm,
-        "comment": StaffCommentForm,
-        "vote": OnBehalfVoteForm,
-    }
-    if action not in forms:
-        raise Http404
-    form = forms[action](request.POST)
+def _triage_action(request, feedback: Feedback, action: str, form):
+    """Returns a redirect on success, or None after adding the errors to `form`."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    user = request.user
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errors in form.errors.values() for e in errors])
-        data = form.cleaned_data
-        user = request.user
         if action == "status":
             services.feedback_change_status(
                 feedback=feedback, actor=user, status=data["status"], public_message=data["public_message"]
@@ -195,7 +208,7 @@ def _triage_action(request, feedback: Feedback):
         elif action == "merge":
             target = Feedback.objects.filter(pk=data["target"]).first()
             if target is None:
-                raise ValidationError(_("There is no request with that number."))
+                raise ValidationError({"target": _("There is no request with that number.")})
             services.feedback_merge(source=feedback, target=target, actor=user)
             messages.success(request, _("Merged. You are now on the request that received it."))
             return redirect("feedback:triage_detail", pk=target.pk)
@@ -209,12 +222,13 @@ def _triage_action(request, feedback: Feedback):
                 provenance="on_behalf",
                 cast_by=user,
             )
-        messages.success(request, _("Saved."))
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        _form_errors_from(form, exc)
+        return None
     except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You are not allowed to do this."))
+        form.add_error(None, str(exc) or _("You are not allowed to do this."))
+        return None
+    messages.success(request, _("Saved."))
     return redirect("feedback:triage_detail", pk=feedback.pk)
 
 

@@ -19,12 +19,12 @@
   }
 
   function startBulk(action) {
-    var select = document.getElementById("id_action");
+    var select = document.getElementById("id_bulk-action");
     if (!select) return;
     select.value = action;
     document.getElementById("bulk-ids").value = selectedIds().join(",");
-    var field = { status: "id_status", assign: "id_assignee", area: "id_product_area", tag: "id_tag", merge: "id_target" }[action];
-    var target = document.querySelector("#bulk-form #" + field) || select;
+    var field = { status: "id_bulk-status", assign: "id_bulk-assignee", area: "id_bulk-product_area", tag: "id_bulk-tag", merge: "id_bulk-target" }[action];
+    var target = document.getElementById(field) || select;
     target.focus();
   }
 

@@ -1,7 +1,5 @@
 """One walk through the foundation per persona, in a real browser."""
 
-from pathlib import Path
-
 import pytest
 from allauth.mfa.models import Authenticator
 from playwright.sync_api import Page, expect
@@ -13,7 +11,6 @@ from tests.factories import DEFAULT_PASSWORD, StaffFactory
 
 pytestmark = [pytest.mark.e2e]
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-portal.png"
 STAFF_NAV = ["inbox", "roadmap", "clubs", "reports", "organizations", "emails"]
 CLIENT_NAV = ["portal", "submit", "public_roadmap", "changelog", "my_clubs", "company"]
 
@@ -46,9 +43,6 @@ def test_client_user_walk(page: Page, live_server, member_a, console):
         if key not in CLIENT_NAV:
             expect(nav(page, key)).to_have_count(0)
     expect(page.locator("[data-testid='profile-link']")).to_have_text("Bob")
-
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     switch_language(page, "fr")
     expect(page.locator("select#language-select")).to_have_value("fr")

@@ -161,7 +161,8 @@ def test_triage_is_404_for_clients(login, member_a, uneven):
         assert client.get(url).status_code == 404
     assert (
         client.post(
-            reverse("feedback:triage_bulk"), {"ids": str(item.pk), "action": "status", "status": "planned"}
+            reverse("feedback:triage_bulk"),
+            {"bulk-ids": str(item.pk), "bulk-action": "status", "bulk-status": "planned"},
         ).status_code
         == 404
     )
@@ -257,14 +258,20 @@ def test_merge_from_triage_and_bulk_status(login, product_owner, uneven):
     source.refresh_from_db()
     assert source.status == "merged"
     ids = ",".join(str(f.pk) for f in uneven["acme"][2:4])
-    client.post(reverse("feedback:triage_bulk"), {"ids": ids, "action": "status", "status": "under_review"})
+    client.post(
+        reverse("feedback:triage_bulk"), {"bulk-ids": ids, "bulk-action": "status", "bulk-status": "under_review"}
+    )
     assert set(
         Feedback.objects.filter(pk__in=[f.pk for f in uneven["acme"][2:4]]).values_list("status", flat=True)
     ) == {"under_review"}
     client.post(
-        reverse("feedback:triage_bulk"), {"ids": ids, "action": "status", "status": "declined"}
+        reverse("feedback:triage_bulk"), {"bulk-ids": ids, "bulk-action": "status", "bulk-status": "declined"}
     )  # no reason: nothing changes
     assert not Feedback.objects.filter(status="declined").exists()
+    client.post(reverse("feedback:triage_bulk"), {"bulk-ids": ids, "bulk-action": "status"})  # no status chosen
+    assert set(
+        Feedback.objects.filter(pk__in=[f.pk for f in uneven["acme"][2:4]]).values_list("status", flat=True)
+    ) == {"under_review"}
 
 
 def test_staff_log_on_behalf_of_a_client(login, contributor, member_b):
