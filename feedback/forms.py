@@ -144,7 +144,10 @@ class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.MultipleChoiceField(label=_("Status"), choices=Feedback.Status.choices, required=False)
     product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
-    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.all(), required=False)
+    # A slug, not a <select>: there may be tens of thousands of client companies.
+    organization = forms.CharField(
+        label=_("Organization"), required=False, max_length=80, widget=forms.TextInput(attrs={"placeholder": "acme"})
+    )
     segment = forms.ChoiceField(label=_("Segment"), choices=[("", "—"), *Organization.Segment.choices], required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.exclude(staff_role=""), required=False)
@@ -165,6 +168,23 @@ class InboxFilterForm(forms.Form):
         label=_("Snoozed"), choices=[("", _("Either")), ("no", _("Not snoozed")), ("yes", _("Snoozed"))], required=False
     )
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+
+    def clean_organization(self):
+        slug = self.cleaned_data["organization"].strip()
+        if not slug:
+            return None
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is None:
+            raise forms.ValidationError(_("No organization has this identifier."))
+        return organization
+
+
+def share_choices(forms_: list[forms.Form], name: str, objects: list) -> None:
+    """Give several forms of one page the same, already fetched, choices (one query instead of one per form)."""
+    choices = [("", "---------"), *[(obj.pk, str(obj)) for obj in objects]]
+    for form in forms_:
+        if name in form.fields:
+            form.fields[name].choices = choices
 
 
 class BulkActionForm(forms.Form):

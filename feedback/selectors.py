@@ -12,8 +12,6 @@ from django.utils import timezone
 from accounts.models import User
 from feedback.models import Comment, Feedback, FeedbackEvent, Vote
 
-OPEN_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW, Feedback.Status.NEEDS_INFO]
-
 
 def feedback_visible_q(*, user: User) -> Q:
     """Staff: everything. A client user (member or admin): their company's requests — "private"
@@ -26,7 +24,7 @@ def feedback_visible_q(*, user: User) -> Q:
     return Q(organization_id=organization.pk) | Q(visibility=Feedback.Visibility.PUBLIC)
 
 
-def feedback_get_visible_to(*, user: User, pk: int, for_update: bool = False) -> Feedback:
+def feedback_get_visible_to(*, user: User, pk: int) -> Feedback:
     queryset = Feedback.objects.filter(feedback_visible_q(user=user)).select_related(
         "organization", "author", "product_area", "assignee", "merged_into", "submitted_by"
     )
@@ -99,8 +97,7 @@ INBOX_SORTS = {
 }
 
 
-def feedback_inbox(*, filters: dict, sort: str = "newest") -> QuerySet[Feedback]:
-    """The triage inbox for staff. `filters` holds cleaned values (see feedback.forms.InboxFilterForm)."""
+def _inbox_filtered(*, filters: dict) -> QuerySet[Feedback]:
     queryset = Feedback.objects.all()
     statuses = filters.get("status") or []
     if statuses:
@@ -138,16 +135,31 @@ def feedback_inbox(*, filters: dict, sort: str = "newest") -> QuerySet[Feedback]
     q = filters.get("q")
     if q:
         queryset = queryset.filter(search_vector=search_query(q))
+    return queryset
+
+
+def feedback_inbox(*, filters: dict, sort: str = "newest") -> QuerySet[Feedback]:
+    """The triage inbox for staff. `filters` holds cleaned values (see feedback.forms.InboxFilterForm)."""
+    queryset = _inbox_filtered(filters=filters)
     queryset = queryset.select_related("organization", "product_area", "assignee").prefetch_related("tags")
     return queryset.order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["newest"]))
 
 
-def feedback_status_counts(*, filters: dict) -> dict[str, int]:
-    from django.db.models import Count
+STATUS_COUNT_CAP = 1000
 
-    base = feedback_inbox(filters={**filters, "status": list(Feedback.Status.values)})
-    rows = base.order_by().values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
+
+def feedback_status_counts(*, filters: dict) -> dict[str, int]:
+    """Requests per status for the current filters, counted up to STATUS_COUNT_CAP + 1 each
+    (shown as "1000+"): bounded work whatever the data size, in one query."""
+    base = _inbox_filtered(filters={**filters, "status": list(Feedback.Status.values)}).order_by()
+    parts = [
+        base.filter(status=status).values_list("status", flat=True)[: STATUS_COUNT_CAP + 1]
+        for status in Feedback.Status.values
+    ]
+    counts = dict.fromkeys(Feedback.Status.values, 0)
+    for status in parts[0].union(*parts[1:], all=True):
+        counts[status] += 1
+    return counts
 
 
 def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Feedback]:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.pagination import light_page
 from feedback import selectors, services
 from feedback.forms import CommentForm, FeedbackSubmitForm, PortalFilterForm, PreferencesForm, VoteForm
 from feedback.models import Attachment, Notification, NotificationPreference
@@ -46,7 +47,7 @@ def portal_home(request):
         q=filters.get("q", ""),
         scope=filters.get("scope", ""),
     )
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page = light_page(queryset, page=request.GET.get("page"), per_page=25)
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
     return render(request, "feedback/portal_home.html", {"form": form, "page": page, "unread": unread})
 

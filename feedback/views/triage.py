@@ -4,13 +4,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
+from core.pagination import light_page
 from core.permissions import staff_required
 from feedback import selectors, services
 from feedback.forms import (
@@ -25,8 +26,9 @@ from feedback.forms import (
     StaffCommentForm,
     StatusForm,
     TagsForm,
+    share_choices,
 )
-from feedback.models import Feedback, SavedView
+from feedback.models import Feedback, ProductArea, SavedView, Tag
 from feedback.views.portal import _form_errors_from
 
 DEFAULT_INBOX_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW]
@@ -50,17 +52,22 @@ def triage_inbox(request):
             messages.success(request, _("View “%(name)s” saved.") % {"name": name})
         return redirect(f"{request.path}?{params.urlencode()}")
     queryset = selectors.feedback_inbox(filters=filters, sort=sort)
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page = light_page(queryset, page=request.GET.get("page"), per_page=50)
     counts = selectors.feedback_status_counts(filters={k: v for k, v in filters.items() if k != "status"})
+    cap = selectors.STATUS_COUNT_CAP
     status_links = [
         (
             value,
             label,
-            counts.get(value, 0),
+            f"{cap}+" if counts[value] > cap else counts[value],
             urlencode({**{k: v for k, v in params.items() if k != "status"}, "status": value}),
         )
         for value, label in Feedback.Status.choices
     ]
+    bulk_form = BulkActionForm()
+    share_choices([form, bulk_form], "product_area", list(ProductArea.objects.order_by("name")))
+    share_choices([form, bulk_form], "tag", list(Tag.objects.order_by("name")))
+    share_choices([form, bulk_form], "assignee", list(User.objects.exclude(staff_role="").order_by("name", "email")))
     return render(
         request,
         "feedback/triage_inbox.html",
@@ -71,7 +78,7 @@ def triage_inbox(request):
             "querystring": params.urlencode(),
             "filters_open": any(key not in ("page", "sort") for key in request.GET),
             "saved_views": SavedView.objects.filter(user=request.user),
-            "bulk_form": BulkActionForm(),
+            "bulk_form": bulk_form,
         },
     )
 

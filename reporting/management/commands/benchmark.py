@@ -1,0 +1,159 @@
+"""Measure DESIGN.md §6's operations through the real views (server time and query count).
+
+    DATABASE_URL=postgres://…/retour_bench python manage.py benchmark --runs 30
+
+Run it on the data set made by `generate_dataset`. Times are wall-clock in this process
+(URL routing, middleware, queries, template rendering), without the network.
+"""
+
+import random
+import resource
+import statistics
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.middleware import MFA_SESSION_FLAG
+from accounts.models import User
+from feedback.models import Feedback
+
+BARS_MS = {"inbox": 50, "search": 100, "similar": 50, "detail": 50, "portal": 50, "submit": None}
+
+
+class Command(BaseCommand):
+    help = "Benchmark the triage inbox, search, duplicate suggestions, detail, portal home and submission."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=30)
+        parser.add_argument("--submissions", type=int, default=200)
+
+    def handle(self, *args, runs: int, submissions: int, **options):
+        staff = User.objects.filter(staff_role="product_owner").order_by("pk").first()
+        client_user = (
+            User.objects.filter(client_membership__isnull=False, email__endswith="@bench.example")
+            .order_by("pk")
+            .first()
+            or User.objects.filter(client_membership__isnull=False).order_by("pk").first()
+        )
+        if staff is None or client_user is None:
+            raise CommandError("Run seed_demo and generate_dataset on this database first.")
+        total = Feedback.objects.count()
+        self.stdout.write(f"Data: {total:,} requests. Runs per case: {runs}.\n")
+        staff_client, portal_client = self._client(staff), self._client(client_user)
+        rng = random.Random(42)  # noqa: S311 - reproducible sampling, not security
+        max_id = Feedback.objects.order_by("-pk").values_list("pk", flat=True).first()
+        area = Feedback.objects.exclude(product_area=None).values_list("product_area_id", flat=True).first()
+        org = client_user.organization.pk
+
+        cases = [
+            ("inbox", "default (new + under review, newest)", staff_client, lambda: "/triage/"),
+            ("inbox", "sorted by votes", staff_client, lambda: "/triage/?status=new&status=under_review&sort=votes"),
+            ("inbox", "sorted by revenue", staff_client, lambda: "/triage/?status=new&sort=revenue"),
+            (
+                "inbox",
+                "organization + oldest waiting",
+                staff_client,
+                lambda: f"/triage/?organization={org}&sort=oldest_waiting",
+            ),
+            (
+                "inbox",
+                "segment + kind + language",
+                staff_client,
+                lambda: "/triage/?segment=enterprise&kind=problem&language=fr&sort=votes",
+            ),
+            (
+                "inbox",
+                "waiting > 30 days, not snoozed",
+                staff_client,
+                lambda: "/triage/?waiting_days=30&snoozed=no&sort=revenue",
+            ),
+            (
+                "inbox",
+                "product area, all statuses",
+                staff_client,
+                lambda: f"/triage/?product_area={area or ''}&status=planned&status=shipped",
+            ),
+            (
+                "search",
+                "English words",
+                staff_client,
+                lambda: (
+                    "/triage/?status=new&q="
+                    + rng.choice(["export invoices", "dashboard", "webhook integration", "slow report"])
+                ),
+            ),
+            (
+                "search",
+                "French, no accents",
+                staff_client,
+                lambda: "/triage/?status=new&q=" + rng.choice(["equipe", "facture", "securite donnees", "reunion"]),
+            ),
+            (
+                "similar",
+                "client typing a title",
+                portal_client,
+                lambda: (
+                    "/portal/feedback/similar/?title="
+                    + rng.choice(["export dashboard pdf", "tableau de bord", "dark mode theme", "invoice billing sync"])
+                ),
+            ),
+            (
+                "detail",
+                "triage detail, random request",
+                staff_client,
+                lambda: f"/triage/feedback/{rng.randint(1, max_id)}/",
+            ),
+            ("portal", "client portal home", portal_client, lambda: "/portal/"),
+        ]
+        rows = []
+        for area_name, label, http, make_url in cases:
+            http.get(make_url())  # warm-up
+            times, queries = [], []
+            for _run in range(runs):
+                url = make_url()
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = http.get(url)
+                    elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code not in (200, 404):
+                    raise CommandError(f"{url} answered {response.status_code}")
+                times.append(elapsed)
+                queries.append(len(captured))
+            rows.append((area_name, label, statistics.median(times), _p95(times), max(queries)))
+
+        self.stdout.write(f"{'case':<46} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  bar")
+        for area_name, label, p50, p95, n_queries in rows:
+            bar = BARS_MS[area_name]
+            verdict = "ok" if p95 <= bar else f"OVER {bar} ms"
+            self.stdout.write(f"{area_name + ': ' + label:<46} {p50:8.1f} {p95:8.1f} {n_queries:8d}  {verdict}")
+
+        started = time.perf_counter()
+        for i in range(submissions):
+            response = portal_client.post(
+                "/api/v1/feedback/",
+                {"title": f"Benchmark submission {i} about exporting reports", "description": "From the benchmark."},
+                content_type="application/json",
+            )
+            if response.status_code != 201:
+                raise CommandError(f"submission answered {response.status_code}: {response.content[:200]}")
+        rate = submissions / (time.perf_counter() - started)
+        self.stdout.write(f"\nsubmission through the API, one process, sequential: {rate:.0f} per second")
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(f"peak memory of this process: {rss_mb:.0f} MB")
+
+    @staticmethod
+    def _client(user: User) -> Client:
+        http = Client(HTTP_HOST="localhost")
+        http.force_login(user)
+        session = http.session
+        session[MFA_SESSION_FLAG] = True  # a benchmark measures pages, not the sign-in
+        session.save()
+        return http
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

@@ -1,0 +1,228 @@
+"""Generate the benchmark data set (DESIGN.md §6) with set-based SQL: 1M requests load in minutes.
+
+    python manage.py generate_dataset --feedback 1000000 --organizations 20000 --users 200000 \
+        --votes-per-item 5 --comments-per-item 1
+
+Run it on a dedicated database (DATABASE_URL=postgres://…/retour_bench): it adds rows, never deletes.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+EN_WORDS = [
+    "export",
+    "dashboard",
+    "report",
+    "invoice",
+    "billing",
+    "mobile",
+    "offline",
+    "sync",
+    "calendar",
+    "planning",
+    "user",
+    "permissions",
+    "audit",
+    "search",
+    "filter",
+    "notification",
+    "email",
+    "webhook",
+    "integration",
+    "api",
+    "import",
+    "csv",
+    "pdf",
+    "excel",
+    "dark",
+    "mode",
+    "theme",
+    "login",
+    "password",
+    "sso",
+    "customer",
+    "contract",
+    "workflow",
+    "approval",
+    "comment",
+    "attachment",
+    "chart",
+    "graph",
+    "performance",
+    "slow",
+    "timeout",
+    "bulk",
+]
+FR_WORDS = [
+    "exporter",
+    "tableau",
+    "bord",
+    "rapport",
+    "facture",
+    "facturation",
+    "mobile",
+    "hors-ligne",
+    "synchronisation",
+    "calendrier",
+    "planification",
+    "utilisateur",
+    "droits",
+    "audit",
+    "recherche",
+    "filtre",
+    "notification",
+    "courriel",
+    "intégration",
+    "équipe",
+    "équipes",
+    "importer",
+    "modèle",
+    "sombre",
+    "thème",
+    "connexion",
+    "mot",
+    "passe",
+    "client",
+    "contrat",
+    "validation",
+    "commentaire",
+    "pièce",
+    "jointe",
+    "graphique",
+    "lenteur",
+    "délai",
+    "masse",
+    "périodes",
+    "données",
+    "sécurité",
+    "réunion",
+]
+
+
+def _array(words: list[str]) -> str:
+    return "ARRAY[" + ",".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+
+
+class Command(BaseCommand):
+    help = "Generate a large synthetic data set for the benchmark (set-based SQL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--feedback", type=int, default=1_000_000)
+        parser.add_argument("--organizations", type=int, default=20_000)
+        parser.add_argument("--users", type=int, default=200_000)
+        parser.add_argument("--votes-per-item", type=int, default=5)
+        parser.add_argument("--comments-per-item", type=int, default=1)
+
+    def handle(self, *args, **opts):
+        n_org, n_user, n_fb = opts["organizations"], opts["users"], opts["feedback"]
+        en, fr = _array(EN_WORDS), _array(FR_WORDS)
+        steps = [
+            (
+                "organizations",
+                f"""INSERT INTO accounts_organization (name, slug, email_domains, segment, tier, annual_contract_value,
+                        renewal_date, created_at)
+                    SELECT 'Bench company ' || g, 'bench-' || g, ARRAY['bench' || g || '.example'],
+                        (ARRAY['enterprise','mid_market','small_business','public_sector'])[1 + g % 4],
+                        (ARRAY['standard','premium','strategic'])[1 + g % 3],
+                        ((g * 7919) % 200000 + 1000)::numeric, current_date + (g % 400), now()
+                    FROM generate_series(1, {n_org}) g""",
+            ),
+            (
+                "users",
+                f"""INSERT INTO accounts_user (password, email, name, language, timezone, staff_role, is_staff,
+                        is_active, is_superuser, date_joined)
+                    SELECT '!', 'bench' || g || '@bench.example', 'Bench user ' || g,
+                        CASE WHEN g % 3 = 0 THEN 'fr' ELSE 'en' END, 'Europe/Paris', '', false, true, false, now()
+                    FROM generate_series(1, {n_user}) g""",
+            ),
+            (
+                "bench maps",
+                """CREATE TEMP TABLE bench_org AS SELECT id, row_number() OVER (ORDER BY id) rn
+                       FROM accounts_organization WHERE slug LIKE 'bench-%';
+                   CREATE TEMP TABLE bench_user AS SELECT id, row_number() OVER (ORDER BY id) rn
+                       FROM accounts_user WHERE email LIKE '%@bench.example';""",
+            ),
+            (
+                "memberships",
+                f"""INSERT INTO accounts_membership (user_id, organization_id, role, created_at)
+                    SELECT u.id, o.id, CASE WHEN u.rn % 10 = 0 THEN 'admin' ELSE 'member' END, now()
+                    FROM bench_user u JOIN bench_org o ON o.rn = 1 + (u.rn % {n_org})
+                    ON CONFLICT DO NOTHING;
+                    CREATE TEMP TABLE bench_client AS
+                        SELECT m.user_id id, m.organization_id org_id, row_number() OVER (ORDER BY m.user_id) rn
+                        FROM accounts_membership m JOIN bench_user u ON u.id = m.user_id;
+                    CREATE INDEX ON bench_client (rn);""",
+            ),
+            (
+                "feedback",
+                f"""INSERT INTO feedback_feedback (title, description, kind, status, visibility, language, importance,
+                        source, organization_id, author_id, vote_count, organization_count, revenue,
+                        created_at, updated_at, first_response_at)
+                    SELECT
+                        CASE WHEN g % 3 = 0
+                          THEN initcap(({fr})[1 + (g * 7) % {len(FR_WORDS)}]) || ' ' || ({fr})[1 + (g * 13) % {len(FR_WORDS)}]
+                               || ' ' || ({fr})[1 + (g * 17) % {len(FR_WORDS)}] || ' ' || ({fr})[1 + (g * 29) % {len(FR_WORDS)}]
+                          ELSE initcap(({en})[1 + (g * 7) % {len(EN_WORDS)}]) || ' ' || ({en})[1 + (g * 13) % {len(EN_WORDS)}]
+                               || ' ' || ({en})[1 + (g * 17) % {len(EN_WORDS)}] || ' ' || ({en})[1 + (g * 29) % {len(EN_WORDS)}]
+                        END || ' #' || g,
+                        CASE WHEN g % 3 = 0
+                          THEN 'Nous aimerions ' || ({fr})[1 + (g * 31) % {len(FR_WORDS)}] || ' et ' || ({fr})[1 + (g * 37) % {len(FR_WORDS)}] || ' pour nos équipes.'
+                          ELSE 'We would like ' || ({en})[1 + (g * 31) % {len(EN_WORDS)}] || ' and ' || ({en})[1 + (g * 37) % {len(EN_WORDS)}] || ' for our teams.'
+                        END,
+                        (ARRAY['idea','idea','idea','problem','question'])[1 + g % 5],
+                        (ARRAY['new','new','under_review','needs_info','planned','in_progress','shipped','declined'])[1 + (g * 3) % 8],
+                        CASE WHEN g % 5 = 0 THEN 'public' ELSE 'private' END,
+                        CASE WHEN g % 3 = 0 THEN 'fr' ELSE 'en' END,
+                        (ARRAY['nice_to_have','important','critical'])[1 + g % 3],
+                        (ARRAY['portal','portal','portal','staff','api','email'])[1 + g % 6],
+                        c.org_id, c.id, 0, 0, 0,
+                        now() - ((g % 730) || ' days')::interval - ((g::bigint * 7919 % 86400) || ' seconds')::interval,
+                        now() - ((g % 365) || ' days')::interval,
+                        CASE WHEN (g * 3) % 8 < 2 THEN NULL ELSE now() - ((g % 700) || ' days')::interval END
+                    FROM generate_series(1, {n_fb}) g
+                    JOIN bench_client c ON c.rn = 1 + ((g::bigint * 7919) % {n_user})""",
+            ),
+            (
+                "votes",
+                f"""INSERT INTO feedback_vote (feedback_id, user_id, organization_id, importance, provenance, created_at)
+                    SELECT f.id, c.id, c.org_id, (ARRAY['nice_to_have','important','critical'])[1 + (f.id + k) % 3],
+                        'direct', f.created_at
+                    FROM feedback_feedback f
+                    CROSS JOIN generate_series(0, {opts["votes_per_item"] - 1}) k
+                    JOIN bench_client c ON c.rn = 1 + ((f.id::bigint * 104729 + k * 15485863) % {n_user})
+                    WHERE f.title LIKE '%#%'
+                    ON CONFLICT DO NOTHING""",
+            ),
+            (
+                "comments",
+                f"""INSERT INTO feedback_comment (feedback_id, author_id, body, is_internal, created_at)
+                    SELECT f.id, f.author_id, 'Any news on this? We still need it.', (f.id + k) % 5 = 0, f.created_at
+                    FROM feedback_feedback f CROSS JOIN generate_series(1, {opts["comments_per_item"]}) k
+                    WHERE f.title LIKE '%#%'""",
+            ),
+            (
+                "counters",
+                """UPDATE feedback_feedback f SET vote_count = s.n, organization_count = s.orgs, revenue = s.revenue
+                   FROM (
+                     SELECT d.feedback_id, sum(d.n) n, count(*) orgs, sum(o.annual_contract_value) revenue
+                     FROM (SELECT feedback_id, organization_id, count(*) n FROM feedback_vote GROUP BY 1, 2) d
+                     JOIN accounts_organization o ON o.id = d.organization_id GROUP BY d.feedback_id
+                   ) s WHERE s.feedback_id = f.id""",
+            ),
+            (
+                "search vectors",
+                """UPDATE feedback_feedback SET search_vector =
+                     setweight(to_tsvector(CASE language WHEN 'fr' THEN 'retour_fr'::regconfig ELSE 'retour_en'::regconfig END, title), 'A')
+                     || setweight(to_tsvector(CASE language WHEN 'fr' THEN 'retour_fr'::regconfig ELSE 'retour_en'::regconfig END, description), 'B')
+                   WHERE search_vector IS NULL""",
+            ),
+            ("analyze", "ANALYZE"),
+        ]
+        for name, sql in steps:
+            started = time.monotonic()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql)
+                count = cursor.rowcount
+            self.stdout.write(f"{name:<16} {count:>10} rows  {time.monotonic() - started:7.1f} s")
