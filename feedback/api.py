@@ -185,9 +185,7 @@ class FeedbackDetailApi(APIView):
     class PatchInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=Feedback.Status.choices, required=False)
         public_message = serializers.CharField(required=False, allow_blank=True, default="")
-        assignee = serializers.PrimaryKeyRelatedField(
-            queryset=User.objects.exclude(staff_role=""), required=False, allow_null=True
-        )
+        assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.staff(), required=False, allow_null=True)
         product_area = serializers.SlugRelatedField(
             slug_field="slug", queryset=ProductArea.objects.all(), required=False, allow_null=True
         )

@@ -50,15 +50,25 @@ class FeedbackSubmitForm(forms.Form):
     )
 
 
+class ClientContactField(forms.EmailField):
+    """A client user, typed by email address: there may be hundreds of thousands of them."""
+
+    def clean(self, value):
+        email = super().clean(value)
+        user = (
+            User.objects.filter(email=email.lower(), client_membership__isnull=False)
+            .select_related("client_membership__organization")
+            .first()
+        )
+        if user is None:
+            raise forms.ValidationError(_("No client user has this email address."))
+        return user
+
+
 class OnBehalfForm(FeedbackSubmitForm):
     """Staff log a request for a client contact."""
 
-    author = forms.ModelChoiceField(
-        label=_("Client contact"),
-        queryset=User.objects.filter(client_membership__isnull=False)
-        .select_related("client_membership__organization")
-        .order_by("email"),
-    )
+    author = ClientContactField(label=_("Client contact (email)"))
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     field_order = ["author", "title", "description", "kind", "product_area", "importance", "visibility", "language"]
 
@@ -89,7 +99,7 @@ class StatusForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=User.objects.exclude(staff_role="").order_by("name"), required=False
+        label=_("Assignee"), queryset=User.objects.staff().order_by("name"), required=False
     )
 
 
@@ -112,9 +122,7 @@ class MergeForm(forms.Form):
 
 
 class OnBehalfVoteForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label=_("Client contact"), queryset=User.objects.filter(client_membership__isnull=False).order_by("email")
-    )
+    user = ClientContactField(label=_("Client contact (email)"))
     importance = forms.ChoiceField(label=_("Importance"), choices=Feedback.Importance.choices)
 
 
@@ -150,7 +158,7 @@ class InboxFilterForm(forms.Form):
     )
     segment = forms.ChoiceField(label=_("Segment"), choices=[("", "—"), *Organization.Segment.choices], required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.exclude(staff_role=""), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.staff(), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Feedback.Kind.choices], required=False)
     source = forms.ChoiceField(label=_("Source"), choices=[("", "—"), *Feedback.Source.choices], required=False)
@@ -204,7 +212,7 @@ class BulkActionForm(forms.Form):
         required=False,
     )
     public_message = forms.CharField(label=_("Message to the clients"), required=False)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.exclude(staff_role=""), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.staff(), required=False)
     product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
     target = forms.IntegerField(label=_("Target request number"), required=False, min_value=1)

@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -134,6 +134,9 @@ class Feedback(models.Model):
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
     organization_count = models.PositiveIntegerField(_("organizations"), default=0)
     revenue = models.DecimalField(_("revenue of the organizations asking"), max_digits=16, decimal_places=2, default=0)
+    # log10(votes) + created_at in weeks: ten times the votes weighs as much as a week of
+    # freshness. Its order does not change with time, so it is stored and indexed.
+    hot_score = models.FloatField(_("trending score"), default=0, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -144,6 +147,9 @@ class Feedback(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="fb_created_idx"),
+            models.Index(fields=["-hot_score", "-id"], name="fb_hot_idx"),
+            models.Index(fields=["-vote_count", "-id"], name="fb_votes_idx"),
+            models.Index(fields=["-revenue", "-id"], name="fb_revenue_idx"),
             models.Index(fields=["status", "-created_at"], name="fb_status_created_idx"),
             models.Index(fields=["status", "-vote_count", "-id"], name="fb_status_votes_idx"),
             models.Index(fields=["status", "-revenue", "-id"], name="fb_status_revenue_idx"),
@@ -159,7 +165,8 @@ class Feedback(models.Model):
                 condition=models.Q(first_response_at__isnull=True),
             ),
             GinIndex(fields=["search_vector"], name="fb_search_idx"),
-            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="fb_title_trgm_idx"),
+            # GiST, not GIN: it can return the nearest titles in order (KNN) for duplicate suggestions.
+            GistIndex(fields=["title"], opclasses=["gist_trgm_ops"], name="fb_title_trgm_gist_idx"),
         ]
 
     def __str__(self) -> str:

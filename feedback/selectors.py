@@ -3,9 +3,9 @@ another company's private item and a missing one give the same 404."""
 
 from datetime import timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import DurationField, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Cast, Extract, Now, Power
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordDistance, TrigramWordSimilarity
+from django.db import OperationalError, connection, transaction
+from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -78,14 +78,7 @@ def feedback_portal_list(
         return queryset.order_by("-created_at", "-id")
     if sort == "most_voted":
         return queryset.order_by("-vote_count", "-id")
-    return queryset.annotate(trend=trending_score()).order_by("-trend", "-id")
-
-
-def trending_score():
-    """Votes weighed down by age, Hacker-News style: votes / (age in days + 2) ^ 1.5."""
-    age = ExpressionWrapper(Now() - F("created_at"), output_field=DurationField())
-    age_days = Extract(age, "epoch") / 86400.0
-    return ExpressionWrapper(Cast("vote_count", FloatField()) / Power(age_days + 2.0, 1.5), output_field=FloatField())
+    return queryset.order_by("-hot_score", "-id")  # trending: see Feedback.hot_score
 
 
 INBOX_SORTS = {
@@ -142,7 +135,19 @@ def feedback_inbox(*, filters: dict, sort: str = "newest") -> QuerySet[Feedback]
     """The triage inbox for staff. `filters` holds cleaned values (see feedback.forms.InboxFilterForm)."""
     queryset = _inbox_filtered(filters=filters)
     queryset = queryset.select_related("organization", "product_area", "assignee").prefetch_related("tags")
-    return queryset.order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["newest"]))
+    order = INBOX_SORTS.get(sort, INBOX_SORTS["newest"])
+    if filters.get("q"):
+        # Sort on an expression so that Postgres finds the matches through the text index and
+        # keeps the top rows, instead of walking a sort index and testing every row (seconds for a rare word).
+        order = [_unindexed(field) for field in order]
+    return queryset.order_by(*order)
+
+
+def _unindexed(field: str):
+    name = field.lstrip("-")
+    zero = Value(timedelta(0)) if name == "created_at" else Value(0)
+    expression = ExpressionWrapper(F(name) + zero, output_field=Feedback._meta.get_field(name))
+    return expression.desc() if field.startswith("-") else expression.asc()
 
 
 STATUS_COUNT_CAP = 1000
@@ -162,22 +167,46 @@ def feedback_status_counts(*, filters: dict) -> dict[str, int]:
     return counts
 
 
+SIMILAR_MAX_DISTANCE = 0.75  # word-similarity of at least 0.25
+
+
+STATUS_COUNT_TIMEOUT_MS = 300
+
+
+def feedback_status_counts_bounded(*, filters: dict) -> dict[str, int] | None:
+    """The counts, or None when they would take longer than STATUS_COUNT_TIMEOUT_MS to compute."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(STATUS_COUNT_TIMEOUT_MS)}")
+            return feedback_status_counts(filters=filters)
+    except OperationalError:
+        return None
+
+
 def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Feedback]:
-    """Possible duplicates the user may see: trigram similarity on titles, plus full-text matches."""
+    """Possible duplicates the user may see. Candidates are the nearest titles by trigram word
+    distance (a GiST KNN scan: bounded work on any data size), re-ranked with full-text relevance."""
     title = " ".join((title or "").split())[:200]
     if len(title) < 4:
         return []
     visible = Feedback.objects.filter(feedback_visible_q(user=user)).exclude(status=Feedback.Status.MERGED)
     if exclude_id:
         visible = visible.exclude(pk=exclude_id)
-    query = search_query(title.replace(" ", " or "))
-    candidates = (
-        visible.filter(Q(title__trigram_similar=title) | Q(search_vector=query))
-        .annotate(similarity=TrigramSimilarity("title", title), rank=SearchRank(F("search_vector"), query))
-        .select_related("organization", "product_area")
-        .order_by(-(F("similarity") + F("rank")), "-vote_count")[:limit]
+    nearest = list(
+        visible.annotate(distance=TrigramWordDistance(title, "title"))
+        .order_by("distance")
+        .values_list("pk", "distance")[: limit * 4]
     )
-    return list(candidates)
+    ids = [pk for pk, distance in nearest if distance <= SIMILAR_MAX_DISTANCE]
+    if not ids:
+        return []
+    query = search_query(title)
+    candidates = (
+        Feedback.objects.filter(pk__in=ids)
+        .annotate(similarity=TrigramWordSimilarity(title, "title"), rank=SearchRank(F("search_vector"), query))
+        .select_related("organization", "product_area")
+    )
+    return sorted(candidates, key=lambda f: (-(f.similarity + f.rank), -f.vote_count))[:limit]
 
 
 def feedback_detail_for_staff(*, pk: int) -> Feedback:

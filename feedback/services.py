@@ -1,10 +1,13 @@
 """Writes for feedback. Each service owns its transaction, validates, locks what it reads then writes,
 keeps the denormalized counters exact and records a FeedbackEvent for every change."""
 
+import math
+
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, Sum, Value, When
+from django.db.models.functions import Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,8 +50,18 @@ def feedback_recount(*, feedback_id: int) -> None:
         total=Sum("annual_contract_value")
     )["total"]
     Feedback.objects.filter(pk=feedback_id).update(
-        vote_count=totals["n"], organization_count=totals["orgs"], revenue=revenue or 0
+        vote_count=totals["n"],
+        organization_count=totals["orgs"],
+        revenue=revenue or 0,
+        hot_score=hot_score_expression(totals["n"]),
     )
+
+
+HOT_SCORE_PERIOD_SECONDS = 7 * 24 * 3600
+
+
+def hot_score_expression(vote_count: int):
+    return Value(math.log10(max(vote_count, 1))) + Extract("created_at", "epoch") / float(HOT_SCORE_PERIOD_SECONDS)
 
 
 def _lock(feedback: Feedback) -> Feedback:

@@ -7,6 +7,7 @@ app_name = "feedback"
 urlpatterns = [
     path("triage/", views.triage_inbox, name="triage_inbox"),
     path("triage/bulk/", views.triage_bulk, name="triage_bulk"),
+    path("triage/counts/", views.triage_counts, name="triage_counts"),
     path("triage/log/", views.triage_log_on_behalf, name="triage_log"),
     path("triage/views/<int:pk>/delete/", views.triage_saved_view_delete, name="triage_saved_view_delete"),
     path("triage/feedback/<int:pk>/", views.triage_detail, name="triage_detail"),

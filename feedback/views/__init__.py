@@ -9,6 +9,7 @@ from feedback.views.portal import (  # noqa: F401
 )
 from feedback.views.triage import (  # noqa: F401
     triage_bulk,
+    triage_counts,
     triage_detail,
     triage_inbox,
     triage_log_on_behalf,

@@ -53,34 +53,46 @@ def triage_inbox(request):
         return redirect(f"{request.path}?{params.urlencode()}")
     queryset = selectors.feedback_inbox(filters=filters, sort=sort)
     page = light_page(queryset, page=request.GET.get("page"), per_page=50)
-    counts = selectors.feedback_status_counts(filters={k: v for k, v in filters.items() if k != "status"})
-    cap = selectors.STATUS_COUNT_CAP
-    status_links = [
-        (
-            value,
-            label,
-            f"{cap}+" if counts[value] > cap else counts[value],
-            urlencode({**{k: v for k, v in params.items() if k != "status"}, "status": value}),
-        )
-        for value, label in Feedback.Status.choices
-    ]
     bulk_form = BulkActionForm()
     share_choices([form, bulk_form], "product_area", list(ProductArea.objects.order_by("name")))
     share_choices([form, bulk_form], "tag", list(Tag.objects.order_by("name")))
-    share_choices([form, bulk_form], "assignee", list(User.objects.exclude(staff_role="").order_by("name", "email")))
+    share_choices([form, bulk_form], "assignee", list(User.objects.staff().order_by("name", "email")))
     return render(
         request,
         "feedback/triage_inbox.html",
         {
             "form": form,
             "page": page,
-            "status_links": status_links,
             "querystring": params.urlencode(),
             "filters_open": any(key not in ("page", "sort") for key in request.GET),
             "saved_views": SavedView.objects.filter(user=request.user),
             "bulk_form": bulk_form,
         },
     )
+
+
+@staff_required
+def triage_counts(request):
+    """htmx: requests per status for the inbox's filters, loaded after the page so that counting
+    never delays the list. Each count stops at STATUS_COUNT_CAP; a statement timeout bounds the rest."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    form = InboxFilterForm(params)
+    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {k: v for k, v in filters.items() if k != "status"}
+    counts = selectors.feedback_status_counts_bounded(filters=filters)
+    cap = selectors.STATUS_COUNT_CAP
+    base = {k: v for k, v in params.lists() if k != "status"}
+    status_links = [
+        (
+            value,
+            label,
+            "?" if counts is None else (f"{cap}+" if counts[value] > cap else counts[value]),
+            urlencode({**base, "status": value}, doseq=True),
+        )
+        for value, label in Feedback.Status.choices
+    ]
+    return render(request, "feedback/_status_counts.html", {"status_links": status_links})
 
 
 @staff_required

@@ -188,3 +188,26 @@ def test_merge_refuses_private_target_of_another_company_and_self(member_a, memb
         services.feedback_merge(source=source, target=source, actor=product_owner)
     source.refresh_from_db()
     assert source.status == "new" and Vote.objects.filter(feedback=source).count() == 1
+
+
+def test_trending_is_votes_weighed_by_freshness(member_a, admin_a, member_b):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback.selectors import feedback_portal_list
+
+    old_popular = feedback_for(author=member_a, title="Old but popular request")
+    feedback_for(author=member_a, title="Fresh request of today")
+    Feedback.objects.filter(pk=old_popular.pk).update(created_at=timezone.now() - timedelta(days=3))
+    services.vote_cast(feedback=old_popular, user=admin_a)  # recount refreshes the stored score
+    titles = [f.title for f in feedback_portal_list(user=member_a, sort="trending")]
+    assert titles.index("Old but popular request") > titles.index("Fresh request of today")  # 2 votes < 3 days
+    for i in range(9):
+        from tests.factories import client_user
+
+        services.vote_cast(
+            feedback=old_popular, user=client_user(organization=member_a.organization, email=f"fan{i}@acme.test")
+        )
+    titles = [f.title for f in feedback_portal_list(user=member_a, sort="trending")]
+    assert titles.index("Old but popular request") < titles.index("Fresh request of today")  # 11 votes > 3 days

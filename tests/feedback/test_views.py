@@ -178,7 +178,9 @@ def test_inbox_filters_sorts_and_counts(login, product_owner, uneven, org_b):
     assert {f.title for f in by_org.context["page"]} == {"Globex private wish", "Globex public idea"}
     searched = client.get(reverse("feedback:triage_inbox"), {"q": "wish"})
     assert [f.title for f in searched.context["page"]] == ["Globex private wish"]
-    assert {v: n for v, _label, n, _qs in page.context["status_links"]}["new"] == 7
+    counts = client.get(reverse("feedback:triage_counts"))
+    assert {v: n for v, _label, n, _qs in counts.context["status_links"]}["new"] == 7
+    assert b'data-testid="count-new">7<' in counts.content
 
 
 def test_inbox_query_count_is_pinned(login, product_owner, uneven, member_a):
@@ -240,7 +242,7 @@ def test_contributor_cannot_decide_but_can_note_and_vote_on_behalf(login, contri
     )
     client.post(
         reverse("feedback:triage_detail", args=[item.pk]),
-        {"action": "vote", "user": member_b.pk, "importance": "critical"},
+        {"action": "vote", "user": member_b.email, "importance": "critical"},
     )
     item.refresh_from_db()
     assert item.status == "new"
@@ -278,7 +280,7 @@ def test_staff_log_on_behalf_of_a_client(login, contributor, member_b):
     response = login(contributor).post(
         reverse("feedback:triage_log"),
         {
-            "author": member_b.pk,
+            "author": member_b.email,
             "title": "Call: needs SSO with Okta",
             "kind": "idea",
             "importance": "critical",
@@ -302,7 +304,38 @@ def test_inbox_counts_are_capped_and_pages_need_no_count(login, product_owner, u
     monkeypatch.setattr(selectors, "STATUS_COUNT_CAP", 3)
     client = login(product_owner)
     page = client.get(reverse("feedback:triage_inbox"))
-    assert {v: n for v, _label, n, _qs in page.context["status_links"]}["new"] == "3+"
+    counts = client.get(reverse("feedback:triage_counts"))
+    assert {v: n for v, _label, n, _qs in counts.context["status_links"]}["new"] == "3+"
     assert page.context["page"].has_next is False
     unknown = client.get(reverse("feedback:triage_inbox"), {"organization": "no-such-company"})
     assert "organization" in unknown.context["form"].errors
+
+
+def test_inbox_counts_give_up_rather_than_delay(login, product_owner, uneven, monkeypatch):
+    from django.db import connection
+
+    from feedback import selectors
+
+    def slow(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        return {}
+
+    monkeypatch.setattr(selectors, "feedback_status_counts", slow)
+    monkeypatch.setattr(selectors, "STATUS_COUNT_TIMEOUT_MS", 50)
+    counts = login(product_owner).get(reverse("feedback:triage_counts"))
+    assert {n for _v, _label, n, _qs in counts.context["status_links"]} == {"?"}
+
+
+def test_counts_endpoint_is_404_for_clients(login, member_a):
+    assert login(member_a).get(reverse("feedback:triage_counts")).status_code == 404
+
+
+def test_unknown_client_contact_is_a_form_error(login, contributor, uneven):
+    item = uneven["acme"][0]
+    response = login(contributor).post(
+        reverse("feedback:triage_detail", args=[item.pk]),
+        {"action": "vote", "user": "nobody@nowhere.test", "importance": "critical"},
+    )
+    assert response.context["vote_form"].errors["user"] == ["Aucun utilisateur client n'a cette adresse e-mail."]
+    assert item.votes.count() == 1

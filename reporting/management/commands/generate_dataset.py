@@ -204,7 +204,8 @@ class Command(BaseCommand):
             ),
             (
                 "counters",
-                """UPDATE feedback_feedback f SET vote_count = s.n, organization_count = s.orgs, revenue = s.revenue
+                """UPDATE feedback_feedback f SET vote_count = s.n, organization_count = s.orgs, revenue = s.revenue,
+                     hot_score = log(greatest(s.n, 1)) + extract(epoch from f.created_at) / 604800
                    FROM (
                      SELECT d.feedback_id, sum(d.n) n, count(*) orgs, sum(o.annual_contract_value) revenue
                      FROM (SELECT feedback_id, organization_id, count(*) n FROM feedback_vote GROUP BY 1, 2) d
