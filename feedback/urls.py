@@ -11,6 +11,7 @@ urlpatterns = [
     path("triage/log/", views.triage_log_on_behalf, name="triage_log"),
     path("triage/views/<int:pk>/delete/", views.triage_saved_view_delete, name="triage_saved_view_delete"),
     path("triage/feedback/<int:pk>/", views.triage_detail, name="triage_detail"),
+    path("triage/feedback/<int:pk>/duplicates/", views.triage_duplicates, name="triage_duplicates"),
     path("portal/", views.portal_home, name="portal_home"),
     path("portal/feedback/new/", views.portal_submit, name="portal_submit"),
     path("portal/feedback/similar/", views.portal_similar, name="portal_similar"),

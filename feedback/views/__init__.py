@@ -11,6 +11,7 @@ from feedback.views.triage import (  # noqa: F401
     triage_bulk,
     triage_counts,
     triage_detail,
+    triage_duplicates,
     triage_inbox,
     triage_log_on_behalf,
     triage_saved_view_delete,

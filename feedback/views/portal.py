@@ -30,6 +30,15 @@ def _form_errors_from(form, exc: ValidationError) -> None:
             form.add_error(None, error)
 
 
+SUBMIT_FIELDS = ("title", "description", "kind", "product_area", "importance", "visibility", "attachments")
+
+
+def submit_from_form(form, *, author, **extra):
+    """feedback_submit with a submission form's cleaned data (portal, or staff on behalf)."""
+    values = {name: form.cleaned_data[name] for name in SUBMIT_FIELDS}
+    return services.feedback_submit(author=author, organization=author.organization, **values, **extra)
+
+
 @login_required
 def portal_home(request):
     if request.user.is_staff_member:
@@ -59,19 +68,8 @@ def portal_submit(request):
         request.POST or None, request.FILES or None, initial={"visibility": "private", "importance": "important"}
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            feedback = services.feedback_submit(
-                author=request.user,
-                organization=request.user.organization,
-                title=data["title"],
-                description=data["description"],
-                kind=data["kind"],
-                product_area=data["product_area"],
-                importance=data["importance"],
-                visibility=data["visibility"],
-                attachments=data["attachments"],
-            )
+            feedback = submit_from_form(form, author=request.user)
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:

@@ -29,7 +29,7 @@ from feedback.forms import (
     share_choices,
 )
 from feedback.models import Feedback, ProductArea, SavedView, Tag
-from feedback.views.portal import _form_errors_from
+from feedback.views.portal import _form_errors_from, submit_from_form
 
 DEFAULT_INBOX_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW]
 
@@ -69,6 +69,14 @@ def triage_inbox(request):
             "bulk_form": bulk_form,
         },
     )
+
+
+@staff_required
+def triage_duplicates(request, pk: int):
+    """htmx: possible duplicates of a request, loaded after its page."""
+    feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
+    items = selectors.feedback_similar(user=request.user, title=feedback.title, exclude_id=feedback.pk)
+    return render(request, "feedback/_duplicates.html", {"duplicates": items})
 
 
 @staff_required
@@ -199,7 +207,6 @@ def triage_detail(request, pk: int):
         {
             "feedback": feedback,
             "voters_by_org": voters_by_org.items(),
-            "duplicates": selectors.feedback_similar(user=request.user, title=feedback.title, exclude_id=feedback.pk),
             **forms,
         },
     )
@@ -255,22 +262,14 @@ def _triage_action(request, feedback: Feedback, action: str, form):
 def triage_log_on_behalf(request):
     form = OnBehalfForm(request.POST or None, request.FILES or None, initial={"language": request.user.language})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        author = data["author"]
+        author = form.cleaned_data["author"]
         try:
-            feedback = services.feedback_submit(
+            feedback = submit_from_form(
+                form,
                 author=author,
-                organization=author.organization,
-                title=data["title"],
-                description=data["description"],
-                kind=data["kind"],
-                product_area=data["product_area"],
-                importance=data["importance"],
-                visibility=data["visibility"],
-                language=data["language"],
+                language=form.cleaned_data["language"],
                 source=Feedback.Source.STAFF,
                 submitted_by=request.user,
-                attachments=data["attachments"],
             )
         except ValidationError as exc:
             _form_errors_from(form, exc)

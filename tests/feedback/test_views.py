@@ -339,3 +339,14 @@ def test_unknown_client_contact_is_a_form_error(login, contributor, uneven):
     )
     assert response.context["vote_form"].errors["user"] == ["Aucun utilisateur client n'a cette adresse e-mail."]
     assert item.votes.count() == 1
+
+
+def test_duplicates_panel_loads_after_the_detail(login, product_owner, member_a, uneven):
+    item = feedback_for(author=member_a, title="Acme request number seven")
+    client = login(product_owner)
+    detail = client.get(reverse("feedback:triage_detail", args=[item.pk]))
+    assert reverse("feedback:triage_duplicates", args=[item.pk]).encode() in detail.content
+    panel = client.get(reverse("feedback:triage_duplicates", args=[item.pk]))
+    titles = [f.title for f in panel.context["duplicates"]]
+    assert titles and all(t.startswith("Acme request number") for t in titles)
+    assert login(member_a).get(reverse("feedback:triage_duplicates", args=[item.pk])).status_code == 404

@@ -106,6 +106,13 @@ class Command(BaseCommand):
                 staff_client,
                 lambda: f"/triage/feedback/{rng.randint(1, max_id)}/",
             ),
+            (
+                "similar",
+                "triage duplicates panel (htmx)",
+                staff_client,
+                lambda: f"/triage/feedback/{rng.randint(1, max_id)}/duplicates/",
+            ),
+            ("inbox", "counts per status (htmx, bounded)", staff_client, lambda: "/triage/counts/?segment=enterprise"),
             ("portal", "client portal home", portal_client, lambda: "/portal/"),
         ]
         rows = []
