@@ -6,7 +6,7 @@ import math
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Sum, Value, When
+from django.db.models import Count, Sum, Value
 from django.db.models.functions import Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,19 +28,6 @@ IMPORTANCE_RANK = {value: rank for rank, value in enumerate(Feedback.Importance.
 CLOSED_STATUSES = {Feedback.Status.SHIPPED, Feedback.Status.DECLINED, Feedback.Status.MERGED}
 
 
-def search_config_for(language_field: str = "language"):
-    return Case(When(**{language_field: "fr"}, then=Value("retour_fr")), default=Value("retour_en"))
-
-
-def feedback_refresh_search_vector(*, feedback_ids: list[int]) -> None:
-    """Title weighs more than description; each item is indexed with its own language."""
-    config = search_config_for()
-    Feedback.objects.filter(pk__in=feedback_ids).update(
-        search_vector=SearchVector("title", weight="A", config=config)
-        + SearchVector("description", weight="B", config=config)
-    )
-
-
 def feedback_recount(*, feedback_id: int) -> None:
     """Votes, distinct organizations and their contract value, from the votes themselves.
     Callers hold the feedback row lock, so concurrent votes cannot lose an update."""
@@ -58,6 +45,10 @@ def feedback_recount(*, feedback_id: int) -> None:
 
 
 HOT_SCORE_PERIOD_SECONDS = 7 * 24 * 3600
+
+
+def hot_score_value(*, vote_count: int, created) -> float:
+    return math.log10(max(vote_count, 1)) + created.timestamp() / HOT_SCORE_PERIOD_SECONDS
 
 
 def hot_score_expression(vote_count: int):
@@ -138,20 +129,31 @@ def feedback_submit(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        language = language or author.language
+        config = "retour_fr" if language == "fr" else "retour_en"
+        description = (description or "").strip()
+        # Counters and search vector are known at creation: the INSERT carries them.
         feedback = Feedback.objects.create(
             title=title[:200],
-            description=(description or "").strip(),
+            description=description,
             kind=kind,
             product_area=product_area,
             importance=importance,
             visibility=visibility,
-            language=language or author.language,
+            language=language,
             source=source,
             organization=organization,
             author=author,
             submitted_by=submitted_by,
             assignee=product_area.default_owner if product_area else None,
+            vote_count=1,
+            organization_count=1,
+            revenue=organization.annual_contract_value,
+            hot_score=hot_score_value(vote_count=1, created=timezone.now()),
+            search_vector=SearchVector(Value(title[:200]), weight="A", config=config)
+            + SearchVector(Value(description), weight="B", config=config),
         )
+        del feedback.search_vector  # the instance holds the expression; leave the field deferred
         Vote.objects.create(
             feedback=feedback,
             user=author,
@@ -172,9 +174,6 @@ def feedback_submit(
                 uploaded_by=submitted_by or author,
             )
         _event(feedback, submitted_by or author, FeedbackEvent.Kind.CREATED, new=feedback.status)
-        feedback_recount(feedback_id=feedback.pk)
-        feedback_refresh_search_vector(feedback_ids=[feedback.pk])
-    feedback.refresh_from_db()
     return feedback
 
 
