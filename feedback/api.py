@@ -3,7 +3,7 @@
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -47,7 +47,9 @@ class FeedbackFilter(django_filters.FilterSet):
 
 
 class FeedbackOutput(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    """For clients: which company asked is shown only on their own company's requests."""
+
+    organization = serializers.SerializerMethodField()
     product_area = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
@@ -72,6 +74,17 @@ class FeedbackOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_organization(self, obj) -> str | None:
+        user = self.context.get("user")
+        if (
+            user is not None
+            and not user.is_staff_member
+            and obj.organization_id != getattr(user.organization, "pk", None)
+        ):
+            return None
+        return obj.organization.slug
+
 
 class StaffFeedbackOutput(FeedbackOutput):
     class Meta(FeedbackOutput.Meta):
@@ -89,7 +102,7 @@ class StaffFeedbackOutput(FeedbackOutput):
 
 def _output(user, instance, many=False):
     serializer = StaffFeedbackOutput if user.is_staff_member else FeedbackOutput
-    return serializer(instance, many=many).data
+    return serializer(instance, many=many, context={"user": user}).data
 
 
 def _refuse_unknown(data, allowed: set[str]) -> None:
@@ -287,4 +300,4 @@ class SimilarApi(APIView):
         if len(title.strip()) < 4:
             raise exceptions.ValidationError({"title": [_("Give at least 4 characters.")]})
         items = selectors.feedback_similar(user=request.user, title=title)
-        return Response({"results": FeedbackOutput(items, many=True).data})
+        return Response({"results": FeedbackOutput(items, many=True, context={"user": request.user}).data})

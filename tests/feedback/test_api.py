@@ -132,3 +132,16 @@ def test_similar_endpoint(api_client, everyone):
     assert api.get("/api/v1/feedback/similar/?title=ab").status_code == 400
     titles = [r["title"] for r in api.get("/api/v1/feedback/similar/?title=Globex private thing").json()["results"]]
     assert "Globex private thing" not in titles and "Globex public thing" in titles
+
+
+def test_clients_do_not_learn_which_company_asked_for_a_public_idea(api_client, everyone):
+    acme, _private, globex_public = make(everyone)
+    api = api_client(everyone["member_a"])
+    assert api.get(f"/api/v1/feedback/{globex_public.pk}/").json()["organization"] is None
+    assert api.get(f"/api/v1/feedback/{acme[0].pk}/").json()["organization"] == "acme"
+    listed = {r["id"]: r["organization"] for r in api.get("/api/v1/feedback/").json()["results"]}
+    assert listed[globex_public.pk] is None
+    assert (
+        api_client(everyone["product_owner"]).get(f"/api/v1/feedback/{globex_public.pk}/").json()["organization"]
+        == "globex"
+    )
