@@ -350,3 +350,44 @@ def test_duplicates_panel_loads_after_the_detail(login, product_owner, member_a,
     titles = [f.title for f in panel.context["duplicates"]]
     assert titles and all(t.startswith("Acme request number") for t in titles)
     assert login(member_a).get(reverse("feedback:triage_duplicates", args=[item.pk])).status_code == 404
+
+
+def test_activity_lists_only_my_own_news(
+    login, member_a, member_b, product_owner, uneven, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(feedback=uneven["acme"][0], author=product_owner, body="Reply for Acme only")
+    mine = login(member_a).get(reverse("feedback:portal_activity"))
+    assert [n.feedback_id for n in mine.context["notifications"]] == [uneven["acme"][0].pk]
+    theirs = login(member_b).get(reverse("feedback:portal_activity"))
+    assert list(theirs.context["notifications"]) == []
+    assert b"Acme request number" not in theirs.content
+
+
+def test_saved_views_are_per_user(login, product_owner, contributor, uneven):
+    from feedback.models import SavedView
+
+    login(product_owner).post(
+        reverse("feedback:triage_inbox") + "?sort=votes", {"save_view": "1", "view_name": "Top voted"}
+    )
+    view = SavedView.objects.get(user=product_owner)
+    assert view.name == "Top voted" and "sort=votes" in view.query
+    assert list(login(contributor).get(reverse("feedback:triage_inbox")).context["saved_views"]) == []
+    login(contributor).post(reverse("feedback:triage_saved_view_delete", args=[view.pk]))
+    assert SavedView.objects.filter(pk=view.pk).exists()
+    login(product_owner).post(reverse("feedback:triage_saved_view_delete", args=[view.pk]))
+    assert not SavedView.objects.filter(pk=view.pk).exists()
+
+
+def test_portal_pages_are_404_for_staff_and_preferences_are_saved(login, product_owner, member_a):
+    assert login(product_owner).get(reverse("feedback:portal_submit")).status_code == 404
+    assert login(product_owner).get(reverse("feedback:portal_preferences")).status_code == 404
+    client = login(member_a)
+    client.post(reverse("feedback:portal_preferences"), {"status": "on", "merged": "on"})
+    from feedback.models import NotificationPreference
+
+    assert dict(NotificationPreference.objects.filter(user=member_a).values_list("event", "email")) == {
+        "status": True,
+        "reply": False,
+        "merged": True,
+    }
