@@ -391,3 +391,39 @@ def test_portal_pages_are_404_for_staff_and_preferences_are_saved(login, product
         "reply": False,
         "merged": True,
     }
+
+
+def _queries(client, url) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return len(captured)
+
+
+def test_portal_detail_and_activity_query_counts_are_pinned(
+    login, member_a, admin_a, product_owner, uneven, django_capture_on_commit_callbacks
+):
+    item = uneven["acme"][0]
+    client = login(member_a)
+    detail_url = reverse("feedback:portal_detail", args=[item.pk])
+    activity_url = reverse("feedback:portal_activity")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(feedback=item, author=product_owner, body="First reply")
+    few_detail, few_activity = _queries(client, detail_url), _queries(client, activity_url)
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(6):
+            services.comment_add(feedback=item, author=product_owner, body=f"Reply {i}")
+            services.comment_add(feedback=item, author=admin_a, body=f"Client note {i}")
+    assert _queries(client, detail_url) == few_detail <= 14
+    assert _queries(client, activity_url) == few_activity <= 10
+
+
+def test_organization_page_query_count_is_pinned(login, admin_a, org_a):
+    from tests.factories import client_user
+
+    client = login(admin_a)
+    url = reverse("accounts:organization_detail", args=[org_a.slug])
+    few = _queries(client, url)
+    for i in range(5):
+        client_user(organization=org_a, email=f"extra{i}@acme.test")
+    assert _queries(client, url) == few <= 10
