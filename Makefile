@@ -33,7 +33,7 @@ run: install
 	@$(MAKE) --no-print-directory messages static
 	$(MANAGE) seed_demo
 	@echo "Retour is starting on http://localhost:$${PORT:-8000} (Ctrl-C stops web, worker and beat)."
-	$(VENV)/bin/honcho start
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start
 
 lint: install
 	$(VENV)/bin/ruff check .
