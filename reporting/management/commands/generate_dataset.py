@@ -6,6 +6,7 @@
 Run it on a dedicated database (DATABASE_URL=postgres://…/retour_bench): it adds rows, never deletes.
 """
 
+import itertools
 import time
 
 from django.core.management.base import BaseCommand
@@ -105,6 +106,23 @@ def _array(words: list[str]) -> str:
     return "ARRAY[" + ",".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
 
 
+EN_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "si", "pe", "da", "zu", "fi", "gra", "tor", "ben"]
+FR_SYLLABLES = ["ké", "lo", "mè", "ne", "ru", "té", "vo", "si", "pé", "da", "zou", "fi", "gra", "tor", "bien"]
+
+
+def _vocabulary(real: list[str], syllables: list[str], size: int) -> list[str]:
+    """The real words first (the frequent head), then made-up words up to `size` (the long tail)."""
+    made_up = ("".join(parts) for parts in itertools.product(syllables, repeat=3))
+    return real + list(itertools.islice(made_up, max(0, size - len(real))))
+
+
+def _pick(array_sql: str, length: int, prime: int, *, skewed: bool) -> str:
+    """SQL choosing a word for row g: uniform over a tiny vocabulary, or Zipf-like over a large one."""
+    if not skewed:
+        return f"({array_sql})[1 + (g * {prime}) % {length}]"
+    return f"({array_sql})[1 + floor({length} * power(((g::bigint * {prime}) % 9973) / 9973.0, 3))::int]"
+
+
 class Command(BaseCommand):
     help = "Generate a large synthetic data set for the benchmark (set-based SQL)."
 
@@ -114,10 +132,24 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=200_000)
         parser.add_argument("--votes-per-item", type=int, default=5)
         parser.add_argument("--comments-per-item", type=int, default=1)
+        parser.add_argument(
+            "--vocabulary",
+            type=int,
+            default=0,
+            help="Words per language (0: the 42 real words, uniformly; e.g. 3000: a Zipf-like long tail).",
+        )
 
     def handle(self, *args, **opts):
         n_org, n_user, n_fb = opts["organizations"], opts["users"], opts["feedback"]
-        en, fr = _array(EN_WORDS), _array(FR_WORDS)
+        skewed = opts["vocabulary"] > 0
+        en_words = _vocabulary(EN_WORDS, EN_SYLLABLES, opts["vocabulary"]) if skewed else EN_WORDS
+        fr_words = _vocabulary(FR_WORDS, FR_SYLLABLES, opts["vocabulary"]) if skewed else FR_WORDS
+        en, fr = _array(en_words), _array(fr_words)
+
+        def word(language: str, prime: int) -> str:
+            words = fr_words if language == "fr" else en_words
+            return _pick(fr if language == "fr" else en, len(words), prime, skewed=skewed)
+
         steps = [
             (
                 "organizations",
@@ -158,18 +190,18 @@ class Command(BaseCommand):
             (
                 "feedback",
                 f"""INSERT INTO feedback_feedback (title, description, kind, status, visibility, language, importance,
-                        source, organization_id, author_id, vote_count, organization_count, revenue,
+                        source, organization_id, author_id, vote_count, organization_count, revenue, hot_score,
                         created_at, updated_at, first_response_at)
                     SELECT
                         CASE WHEN g % 3 = 0
-                          THEN initcap(({fr})[1 + (g * 7) % {len(FR_WORDS)}]) || ' ' || ({fr})[1 + (g * 13) % {len(FR_WORDS)}]
-                               || ' ' || ({fr})[1 + (g * 17) % {len(FR_WORDS)}] || ' ' || ({fr})[1 + (g * 29) % {len(FR_WORDS)}]
-                          ELSE initcap(({en})[1 + (g * 7) % {len(EN_WORDS)}]) || ' ' || ({en})[1 + (g * 13) % {len(EN_WORDS)}]
-                               || ' ' || ({en})[1 + (g * 17) % {len(EN_WORDS)}] || ' ' || ({en})[1 + (g * 29) % {len(EN_WORDS)}]
+                          THEN initcap({word("fr", 7)}) || ' ' || {word("fr", 13)}
+                               || ' ' || {word("fr", 17)} || ' ' || {word("fr", 29)}
+                          ELSE initcap({word("en", 7)}) || ' ' || {word("en", 13)}
+                               || ' ' || {word("en", 17)} || ' ' || {word("en", 29)}
                         END || ' #' || g,
                         CASE WHEN g % 3 = 0
-                          THEN 'Nous aimerions ' || ({fr})[1 + (g * 31) % {len(FR_WORDS)}] || ' et ' || ({fr})[1 + (g * 37) % {len(FR_WORDS)}] || ' pour nos équipes.'
-                          ELSE 'We would like ' || ({en})[1 + (g * 31) % {len(EN_WORDS)}] || ' and ' || ({en})[1 + (g * 37) % {len(EN_WORDS)}] || ' for our teams.'
+                          THEN 'Nous aimerions ' || {word("fr", 31)} || ' et ' || {word("fr", 37)} || ' ' || {word("fr", 41)} || '.'
+                          ELSE 'We would like ' || {word("en", 31)} || ' and ' || {word("en", 37)} || ' ' || {word("en", 41)} || '.'
                         END,
                         (ARRAY['idea','idea','idea','problem','question'])[1 + g % 5],
                         (ARRAY['new','new','under_review','needs_info','planned','in_progress','shipped','declined'])[1 + (g * 3) % 8],
@@ -177,7 +209,7 @@ class Command(BaseCommand):
                         CASE WHEN g % 3 = 0 THEN 'fr' ELSE 'en' END,
                         (ARRAY['nice_to_have','important','critical'])[1 + g % 3],
                         (ARRAY['portal','portal','portal','staff','api','email'])[1 + g % 6],
-                        c.org_id, c.id, 0, 0, 0,
+                        c.org_id, c.id, 0, 0, 0, 0,
                         now() - ((g % 730) || ' days')::interval - ((g::bigint * 7919 % 86400) || ' seconds')::interval,
                         now() - ((g % 365) || ' days')::interval,
                         CASE WHEN (g * 3) % 8 < 2 THEN NULL ELSE now() - ((g % 700) || ' days')::interval END
