@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -125,7 +126,7 @@ def portal_detail(request, pk: int):
             raise Http404 from exc
         return redirect("feedback:portal_detail", pk=feedback.pk)
     detail = selectors.feedback_detail_for_client(user=request.user, pk=pk)
-    Notification.objects.filter(user=request.user, feedback=detail, read_at__isnull=True).update(read_at=_now())
+    Notification.objects.filter(user=request.user, feedback=detail, read_at__isnull=True).update(read_at=timezone.now())
     return render(
         request,
         "feedback/portal_detail.html",
@@ -135,12 +136,6 @@ def portal_detail(request, pk: int):
             "comment_form": CommentForm(),
         },
     )
-
-
-def _now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 @login_required
