@@ -3,7 +3,7 @@ another company's private item and a missing one give the same 404."""
 
 from datetime import timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordDistance, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import OperationalError, connection, transaction
 from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.http import Http404
@@ -167,9 +167,6 @@ def feedback_status_counts(*, filters: dict) -> dict[str, int]:
     return counts
 
 
-SIMILAR_MAX_DISTANCE = 0.75  # word-similarity of at least 0.25
-
-
 STATUS_COUNT_TIMEOUT_MS = 300
 
 
@@ -183,21 +180,27 @@ def feedback_status_counts_bounded(*, filters: dict) -> dict[str, int] | None:
         return None
 
 
+SIMILAR_THRESHOLD = 0.45  # pg_trgm word similarity a title must reach to be a candidate
+SIMILAR_CANDIDATES = 40
+
+
 def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Feedback]:
-    """Possible duplicates the user may see. Candidates are the nearest titles by trigram word
-    distance (a GiST KNN scan: bounded work on any data size), re-ranked with full-text relevance."""
+    """Possible duplicates the user may see. Candidates pass a trigram word-similarity threshold
+    through the GIN index (a bounded bitmap scan; ordering a million titles by distance is not),
+    then the few candidates are ranked by similarity and full-text relevance."""
     title = " ".join((title or "").split())[:200]
     if len(title) < 4:
         return []
     visible = Feedback.objects.filter(feedback_visible_q(user=user)).exclude(status=Feedback.Status.MERGED)
     if exclude_id:
         visible = visible.exclude(pk=exclude_id)
-    nearest = list(
-        visible.annotate(distance=TrigramWordDistance(title, "title"))
-        .order_by("distance")
-        .values_list("pk", "distance")[: limit * 4]
-    )
-    ids = [pk for pk, distance in nearest if distance <= SIMILAR_MAX_DISTANCE]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(SIMILAR_THRESHOLD)])
+        ids = list(
+            visible.filter(title__trigram_word_similar=title)
+            .order_by()
+            .values_list("pk", flat=True)[:SIMILAR_CANDIDATES]
+        )
     if not ids:
         return []
     query = search_query(title)
