@@ -51,7 +51,3 @@ def api_token_get_for(*, user: User, pk: int) -> ApiToken:
         return user.api_tokens.get(pk=pk)
     except ApiToken.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def user_with_membership(*, pk: int) -> User:
-    return User.objects.select_related("client_membership__organization").get(pk=pk)

@@ -6,7 +6,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -51,24 +50,3 @@ def exception_handler(exc, context):
         message = _flatten(exc.detail) if hasattr(exc, "detail") else str(exc)
     response.data = {"error": {"status": response.status_code, "code": code, "message": str(message), "fields": fields}}
     return response
-
-
-class StaffRequired(BasePermission):
-    message = _("This is reserved to the publisher's staff.")
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff_member)
-
-
-class RoleRequirementsMixin:
-    """Sentry-style: declare who may call each HTTP method, e.g. {"PATCH": "staff"}."""
-
-    method_roles: dict[str, str] = {}
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        required = self.method_roles.get(request.method)
-        if required == "staff" and not request.user.is_staff_member:
-            raise exceptions.PermissionDenied(StaffRequired.message)
-        if required == "product_owner" and not request.user.is_product_owner:
-            raise exceptions.PermissionDenied(_("This is reserved to product owners."))

@@ -15,8 +15,3 @@ def markdown(text: str) -> str:
     return mark_safe(  # noqa: S308 - nh3 has just sanitized it
         nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer nofollow")
     )
-
-
-@register.simple_tag
-def status_badge_class(status: str) -> str:
-    return f"fb-status fb-status-{status}"

@@ -92,8 +92,8 @@ def portal_detail(request, pk: int):
     if request.user.is_staff_member:
         return redirect("feedback:triage_detail", pk=pk)
     _client_or_404(request.user)
-    feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
     if request.method == "POST":
+        feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
         action = request.POST.get("action")
         try:
             if action == "vote":
