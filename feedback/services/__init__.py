@@ -1,0 +1,44 @@
+"""Writes for feedback. Each service owns its transaction, validates, locks what it reads then writes,
+keeps the denormalized counters exact and records a FeedbackEvent for every change."""
+
+from feedback.services._common import (
+    CLOSED_STATUSES,
+    HOT_SCORE_PERIOD_SECONDS,
+    IMPORTANCE_RANK,
+    feedback_recount,
+    hot_score_expression,
+    hot_score_value,
+)
+from feedback.services.conversation import comment_add
+from feedback.services.intake import feedback_submit
+from feedback.services.merge import feedback_merge
+from feedback.services.triage import (
+    feedback_assign,
+    feedback_change_status,
+    feedback_set_product_area,
+    feedback_set_tags,
+    feedback_snooze,
+    notification_preferences_set,
+)
+from feedback.services.votes import follow_set, vote_cast, vote_remove
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "HOT_SCORE_PERIOD_SECONDS",
+    "IMPORTANCE_RANK",
+    "comment_add",
+    "feedback_assign",
+    "feedback_change_status",
+    "feedback_merge",
+    "feedback_recount",
+    "feedback_set_product_area",
+    "feedback_set_tags",
+    "feedback_snooze",
+    "feedback_submit",
+    "follow_set",
+    "hot_score_expression",
+    "hot_score_value",
+    "notification_preferences_set",
+    "vote_cast",
+    "vote_remove",
+]

@@ -1,0 +1,45 @@
+"""Replies, internal notes and a requester's answers."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from feedback.models import (
+    Comment,
+    Feedback,
+    FeedbackEvent,
+)
+from feedback.services._common import _event, _lock, _mark_first_response, _notify_after_commit
+
+
+def comment_add(*, feedback: Feedback, author: User, body: str, is_internal: bool = False) -> Comment:
+    """A public reply or, for staff only, an internal note. A requester's answer to a question
+    puts the item back under review."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write something first.")})
+    if is_internal and not author.is_staff_member:
+        raise PermissionDenied
+    with transaction.atomic():
+        feedback = _lock(feedback)
+        comment = Comment.objects.create(feedback=feedback, author=author, body=body, is_internal=is_internal)
+        if is_internal:
+            _event(feedback, author, FeedbackEvent.Kind.NOTE)
+        elif author.is_staff_member:
+            _mark_first_response(feedback)
+            event = _event(feedback, author, FeedbackEvent.Kind.REPLY, message=body, public=True)
+            _notify_after_commit(event)
+        elif feedback.status == Feedback.Status.NEEDS_INFO and author.organization == feedback.organization:
+            feedback.status = Feedback.Status.UNDER_REVIEW
+            feedback.snoozed_until = None
+            feedback.save(update_fields=["status", "snoozed_until", "updated_at"])
+            _event(
+                feedback,
+                author,
+                FeedbackEvent.Kind.INFO_PROVIDED,
+                old=Feedback.Status.NEEDS_INFO,
+                new=Feedback.Status.UNDER_REVIEW,
+                public=True,
+            )
+    return comment
