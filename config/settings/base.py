@@ -17,7 +17,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("RETOUR_SITE_URL", default="http://localhost:8000").rstrip("/")
+# The one port `make run` serves on (Procfile, start message, demo message, email links).
+RETOUR_PORT = env.int("RETOUR_PORT", default=8000)
+SITE_URL = env("RETOUR_SITE_URL", default=f"http://localhost:{RETOUR_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "roadmap",
     "clubs",
     "reporting",
+    "bench",
 ]
 
 MIDDLEWARE = [
