@@ -10,6 +10,9 @@ from django.utils import timezone as dj_timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+# Language lives in core (every app shares it) and stays importable from here.
+from core.choices import Language
+
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
@@ -19,11 +22,6 @@ def validate_timezone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(_("Unknown time zone.")) from exc
-
-
-class Language(models.TextChoices):
-    EN = "en", _("English")
-    FR = "fr", _("French")
 
 
 class UserManager(BaseUserManager):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Language
+from core.choices import Language
 from core.models import OutboundEmail
 
 
