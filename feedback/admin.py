@@ -12,6 +12,8 @@ class ProductAreaAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+    list_display = ["name", "is_public"]
+    list_editable = ["is_public"]
 
 
 class CommentInline(admin.TabularInline):

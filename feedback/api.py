@@ -3,7 +3,7 @@
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from accounts.models import Language, Organization, User
 from core.api import DefaultPagination
-from feedback import selectors, services
+from core.serializers import StrictInput
+from feedback import limits, policy, selectors, services
 from feedback.models import Comment, Feedback, ProductArea, Tag
 
 
@@ -46,12 +47,27 @@ class FeedbackFilter(django_filters.FilterSet):
         return queryset.filter(search_vector=selectors.search_query(value)) if value else queryset
 
 
+class ClientFeedbackFilter(FeedbackFilter):
+    """Clients never filter by a company or a staff member, and only by public tags."""
+
+    STAFF_ONLY = ("organization", "assignee")
+    tag = django_filters.NumberFilter(method="filter_public_tag")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.STAFF_ONLY:
+            del self.filters[name]
+
+    def filter_public_tag(self, queryset, name, value):
+        return queryset.filter(tags__id=value, tags__is_public=True)
+
+
 class FeedbackOutput(serializers.ModelSerializer):
     """For clients: which company asked is shown only on their own company's requests."""
 
     organization = serializers.SerializerMethodField()
     product_area = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Feedback
@@ -76,14 +92,12 @@ class FeedbackOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_organization(self, obj) -> str | None:
-        user = self.context.get("user")
-        if (
-            user is not None
-            and not user.is_staff_member
-            and obj.organization_id != getattr(user.organization, "pk", None)
-        ):
-            return None
-        return obj.organization.slug
+        organization = policy.organization_shown_to(user=self.context["user"], feedback=obj)
+        return organization.slug if organization else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, obj) -> list[str]:
+        return [tag.name for tag in policy.tags_visible_to(user=self.context["user"], feedback=obj)]
 
 
 class StaffFeedbackOutput(FeedbackOutput):
@@ -105,80 +119,83 @@ def _output(user, instance, many=False):
     return serializer(instance, many=many, context={"user": user}).data
 
 
-def _refuse_unknown(data, allowed: set[str]) -> None:
-    refused = sorted(set(data) - allowed)
-    if refused:
-        raise exceptions.ValidationError({field: [_("This field cannot be set.")] for field in refused})
+def _service_call(function, **kwargs):
+    """Run a service; a role refusal becomes the API's 403 with the policy's reason."""
+    try:
+        return function(**kwargs)
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from exc
+
+
+def _list_filter(request, queryset):
+    filter_class = FeedbackFilter if request.user.is_staff_member else ClientFeedbackFilter
+    if not request.user.is_staff_member:
+        refused = sorted(set(request.query_params) & set(ClientFeedbackFilter.STAFF_ONLY))
+        if refused:
+            raise exceptions.ValidationError(
+                {name: [_("This filter is for the publisher's staff only.")] for name in refused}
+            )
+    filtered = filter_class(request.query_params, queryset=queryset, request=request)
+    if not filtered.is_valid():
+        raise exceptions.ValidationError(filtered.errors)
+    return filtered.qs
+
+
+class ClientCreateInput(StrictInput):
+    title = serializers.CharField(max_length=limits.TITLE_MAX)
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.DESCRIPTION_MAX, trim_whitespace=True
+    )
+    kind = serializers.ChoiceField(choices=Feedback.Kind.choices, default=Feedback.Kind.IDEA)
+    importance = serializers.ChoiceField(choices=Feedback.Importance.choices, default=Feedback.Importance.IMPORTANT)
+    visibility = serializers.ChoiceField(choices=Feedback.Visibility.choices, default=Feedback.Visibility.PRIVATE)
+    product_area = serializers.SlugRelatedField(
+        slug_field="slug", queryset=ProductArea.objects.all(), required=False, allow_null=True
+    )
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    organization = serializers.SlugRelatedField(slug_field="slug", queryset=Organization.objects.all(), required=False)
+
+
+class StaffCreateInput(ClientCreateInput):
+    """Staff log a request on behalf of a client contact (`author`, a client user's id)."""
+
+    author = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(client_membership__isnull=False))
 
 
 class FeedbackListCreateApi(APIView):
-    class CreateInput(serializers.Serializer):
-        title = serializers.CharField(max_length=200)
-        description = serializers.CharField(required=False, allow_blank=True, default="")
-        kind = serializers.ChoiceField(choices=Feedback.Kind.choices, default=Feedback.Kind.IDEA)
-        importance = serializers.ChoiceField(choices=Feedback.Importance.choices, default=Feedback.Importance.IMPORTANT)
-        visibility = serializers.ChoiceField(choices=Feedback.Visibility.choices, default=Feedback.Visibility.PRIVATE)
-        product_area = serializers.SlugRelatedField(
-            slug_field="slug", queryset=ProductArea.objects.all(), required=False, allow_null=True
-        )
-        language = serializers.ChoiceField(choices=Language.choices, required=False)
-        organization = serializers.SlugRelatedField(
-            slug_field="slug", queryset=Organization.objects.all(), required=False
-        )
-        author = serializers.PrimaryKeyRelatedField(
-            queryset=User.objects.filter(client_membership__isnull=False), required=False
-        )
-
-    CLIENT_FIELDS = {
-        "title",
-        "description",
-        "kind",
-        "importance",
-        "visibility",
-        "product_area",
-        "language",
-        "organization",
-    }
-    STAFF_FIELDS = CLIENT_FIELDS | {"author"}
-
-    @extend_schema(parameters=[OpenApiParameter("search", str)], responses=StaffFeedbackOutput(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str)],
+        responses=StaffFeedbackOutput(many=True),
+    )
     def get(self, request):
         queryset = (
-            Feedback.objects.filter(selectors.feedback_visible_q(user=request.user))
+            Feedback.objects.filter(policy.feedback_visible_q(user=request.user))
             .select_related("organization", "product_area")
             .prefetch_related("tags")
         )
-        filtered = FeedbackFilter(request.query_params, queryset=queryset, request=request)
-        if not filtered.is_valid():
-            raise exceptions.ValidationError(filtered.errors)
         paginator = FeedbackCursorPagination()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
+        page = paginator.paginate_queryset(_list_filter(request, queryset), request, view=self)
         return paginator.get_paginated_response(_output(request.user, page, many=True))
 
-    @extend_schema(request=CreateInput, responses={201: StaffFeedbackOutput})
+    @extend_schema(request=StaffCreateInput, responses={201: StaffFeedbackOutput})
     def post(self, request):
         user = request.user
-        _refuse_unknown(request.data, self.STAFF_FIELDS if user.is_staff_member else self.CLIENT_FIELDS)
-        data = self.CreateInput(data=request.data)
+        if not user.is_staff_member and user.organization is None:
+            raise exceptions.PermissionDenied(_("Your account is not attached to a client company."))
+        data = (StaffCreateInput if user.is_staff_member else ClientCreateInput)(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if user.is_staff_member:
-            author = values.get("author")
-            if author is None:
-                raise exceptions.ValidationError(
-                    {"author": [_("Staff must name the client contact this request is for.")]}
-                )
-            submitted_by, source = user, Feedback.Source.STAFF
+            author, submitted_by, source = values["author"], user, Feedback.Source.STAFF
         else:
-            if user.organization is None:
-                raise exceptions.PermissionDenied(_("Your account is not attached to a client company."))
             author, submitted_by, source = user, None, Feedback.Source.API
         organization = values.get("organization") or author.organization
         if organization != author.organization:
             raise exceptions.ValidationError(
                 {"organization": [_("You can only submit requests for your own organization.")]}
             )
-        feedback = services.feedback_submit(
+        feedback = _service_call(
+            services.feedback_submit,
             author=author,
             organization=organization,
             title=values["title"],
@@ -194,110 +211,114 @@ class FeedbackListCreateApi(APIView):
         return Response(_output(user, feedback), status=status.HTTP_201_CREATED)
 
 
-class FeedbackDetailApi(APIView):
-    class PatchInput(serializers.Serializer):
-        status = serializers.ChoiceField(choices=Feedback.Status.choices, required=False)
-        public_message = serializers.CharField(required=False, allow_blank=True, default="")
-        assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.staff(), required=False, allow_null=True)
-        product_area = serializers.SlugRelatedField(
-            slug_field="slug", queryset=ProductArea.objects.all(), required=False, allow_null=True
-        )
-        tags = serializers.SlugRelatedField(slug_field="name", queryset=Tag.objects.all(), many=True, required=False)
+class PatchInput(StrictInput):
+    status = serializers.ChoiceField(choices=Feedback.Status.choices, required=False)
+    public_message = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.PUBLIC_MESSAGE_MAX
+    )
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.staff(), required=False, allow_null=True)
+    product_area = serializers.SlugRelatedField(
+        slug_field="slug", queryset=ProductArea.objects.all(), required=False, allow_null=True
+    )
+    tags = serializers.SlugRelatedField(slug_field="name", queryset=Tag.objects.all(), many=True, required=False)
 
+
+class FeedbackDetailApi(APIView):
     @extend_schema(responses=StaffFeedbackOutput)
     def get(self, request, pk: int):
-        feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
+        feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
         return Response(_output(request.user, feedback))
 
     @extend_schema(request=PatchInput, responses=StaffFeedbackOutput)
     def patch(self, request, pk: int):
         user = request.user
-        feedback = selectors.feedback_get_visible_to(user=user, pk=pk)
-        if not user.is_staff_member:
-            # Clients set nothing through PATCH: status, assignee and the rest are the publisher's.
-            _refuse_unknown(request.data, set())
-        _refuse_unknown(request.data, {"status", "public_message", "assignee", "product_area", "tags"})
-        data = self.PatchInput(data=request.data, partial=True)
+        feedback = policy.feedback_get_visible_to(user=user, pk=pk)  # 404 before any role question
+        _service_call(policy.feedback_require, user=user, action=policy.Action.TRIAGE)
+        data = PatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            if "status" in values:
-                feedback = services.feedback_change_status(
-                    feedback=feedback,
-                    actor=user,
-                    status=values["status"],
-                    public_message=values.get("public_message", ""),
-                )
-            if "assignee" in values:
-                feedback = services.feedback_assign(feedback=feedback, actor=user, assignee=values["assignee"])
-            if "product_area" in values:
-                feedback = services.feedback_set_product_area(
-                    feedback=feedback, actor=user, product_area=values["product_area"]
-                )
-            if "tags" in values:
-                feedback = services.feedback_set_tags(feedback=feedback, actor=user, tags=values["tags"])
-        except PermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from exc
-        return Response(_output(user, selectors.feedback_get_visible_to(user=user, pk=pk)))
+        changes = {key: values[key] for key in ("assignee", "product_area", "tags") if key in values}
+        _service_call(
+            services.feedback_update,
+            feedback=feedback,
+            actor=user,
+            status=values.get("status"),
+            public_message=values.get("public_message", ""),
+            **changes,
+        )
+        return Response(_output(user, policy.feedback_get_visible_to(user=user, pk=pk)))
+
+
+class CommentInput(StrictInput):
+    body = serializers.CharField(max_length=limits.COMMENT_MAX)
+
+
+class StaffCommentInput(CommentInput):
+    is_internal = serializers.BooleanField(default=False)
+
+
+class CommentOutput(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_full_name")
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_internal", "created_at"]
 
 
 class CommentApi(APIView):
-    class CommentInput(serializers.Serializer):
-        body = serializers.CharField(max_length=10000)
-        is_internal = serializers.BooleanField(default=False)
-
-    class CommentOutput(serializers.ModelSerializer):
-        author = serializers.CharField(source="author.get_full_name")
-
-        class Meta:
-            model = Comment
-            fields = ["id", "author", "body", "is_internal", "created_at"]
-
     @extend_schema(responses=CommentOutput(many=True))
     def get(self, request, pk: int):
-        feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
-        comments = Comment.objects.filter(feedback=feedback).select_related("author").order_by("created_at", "id")
-        if not request.user.is_staff_member:
-            comments = comments.filter(is_internal=False)
+        feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
+        comments = policy.comments_visible_to(user=request.user, feedback=feedback)
         paginator = DefaultPagination()
         page = paginator.paginate_queryset(comments, request, view=self)
-        return paginator.get_paginated_response(self.CommentOutput(page, many=True).data)
+        return paginator.get_paginated_response(CommentOutput(page, many=True).data)
 
-    @extend_schema(request=CommentInput, responses={201: CommentOutput})
+    @extend_schema(request=StaffCommentInput, responses={201: CommentOutput})
     def post(self, request, pk: int):
-        feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
-        data = self.CommentInput(data=request.data)
+        feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
+        data = (StaffCommentInput if request.user.is_staff_member else CommentInput)(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["is_internal"] and not request.user.is_staff_member:
-            raise exceptions.ValidationError({"is_internal": [_("This field cannot be set.")]})
-        comment = services.comment_add(feedback=feedback, author=request.user, **data.validated_data)
-        return Response(self.CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+        comment = _service_call(
+            services.comment_add,
+            feedback=feedback,
+            author=request.user,
+            body=data.validated_data["body"],
+            is_internal=data.validated_data.get("is_internal", False),
+        )
+        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+
+
+class VoteInput(StrictInput):
+    importance = serializers.ChoiceField(choices=Feedback.Importance.choices, default=Feedback.Importance.IMPORTANT)
 
 
 class VoteApi(APIView):
-    class VoteInput(serializers.Serializer):
-        importance = serializers.ChoiceField(choices=Feedback.Importance.choices, default=Feedback.Importance.IMPORTANT)
-
     @extend_schema(request=VoteInput, responses=FeedbackOutput)
     def post(self, request, pk: int):
-        feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
-        data = self.VoteInput(data=request.data)
+        feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
+        data = VoteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.vote_cast(feedback=feedback, user=request.user, importance=data.validated_data["importance"])
-        return Response(_output(request.user, selectors.feedback_get_visible_to(user=request.user, pk=pk)))
+        _service_call(
+            services.vote_cast, feedback=feedback, user=request.user, importance=data.validated_data["importance"]
+        )
+        return Response(_output(request.user, policy.feedback_get_visible_to(user=request.user, pk=pk)))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)
+        feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
         services.vote_remove(feedback=feedback, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SimilarApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("title", str, required=True)], responses=FeedbackOutput(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("title", str, required=True)],
+        responses=inline_serializer("SimilarList", {"results": FeedbackOutput(many=True)}),
+    )
     def get(self, request):
         title = request.query_params.get("title", "")
         if len(title.strip()) < 4:
             raise exceptions.ValidationError({"title": [_("Give at least 4 characters.")]})
-        items = selectors.feedback_similar(user=request.user, title=title)
+        items = selectors.feedback_similar(user=request.user, title=title[: limits.TITLE_MAX])
         return Response({"results": FeedbackOutput(items, many=True, context={"user": request.user}).data})

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organization, User
 from feedback.attachments import MAX_ATTACHMENTS, validate_upload
+from feedback.limits import COMMENT_MAX, DESCRIPTION_MAX, PUBLIC_MESSAGE_MAX, SEARCH_MAX, TITLE_MAX, TITLE_MIN
 from feedback.models import Feedback, NotificationPreference, ProductArea, Tag
 
 
@@ -29,13 +30,14 @@ class MultipleFileField(forms.FileField):
 
 class FeedbackSubmitForm(forms.Form):
     title = forms.CharField(
-        label=_("Title"), max_length=200, min_length=5, help_text=_("One sentence: what do you need?")
+        label=_("Title"), max_length=TITLE_MAX, min_length=TITLE_MIN, help_text=_("One sentence: what do you need?")
     )
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Why it matters to you, how you work today. Markdown is accepted."),
+        help_text=_("Why it matters to you, how you work today. Markdown is accepted (20,000 characters at most)."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Feedback.Kind.choices)
     product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
@@ -78,11 +80,32 @@ class VoteForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+    body = forms.CharField(
+        label=_("Your message"),
+        error_messages={"required": _("Write something first.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_MAX,
+        help_text=_("Up to 10,000 characters. Markdown is accepted."),
+    )
 
 
-class StaffCommentForm(CommentForm):
-    is_internal = forms.BooleanField(label=_("Internal note (never shown to clients)"), required=False)
+class NoteForm(CommentForm):
+    """An internal note: staff only, never shown or sent to a client."""
+
+    body = forms.CharField(
+        label=_("Internal note (staff only, never shown to clients)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_MAX,
+    )
+
+
+class ReplyForm(CommentForm):
+    body = forms.CharField(
+        label=_("Reply to the clients"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_MAX,
+        help_text=_("Shown in the portal and emailed to the requester, the voters and the followers."),
+    )
 
 
 class StatusForm(forms.Form):
@@ -92,6 +115,7 @@ class StatusForm(forms.Form):
     public_message = forms.CharField(
         label=_("Message to the clients"),
         required=False,
+        max_length=PUBLIC_MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when declining (the reason) or asking for details (the question)."),
     )
@@ -118,7 +142,7 @@ class SnoozeForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = forms.IntegerField(label=_("Merge into request number"), min_value=1)
+    target = forms.IntegerField(label=_("Merge into request number"), min_value=1, max_value=2**31 - 1)
 
 
 class OnBehalfVoteForm(forms.Form):
@@ -129,7 +153,7 @@ class OnBehalfVoteForm(forms.Form):
 class PortalFilterForm(forms.Form):
     SORTS = [("trending", _("Trending")), ("most_voted", _("Most voted")), ("newest", _("Newest"))]
     SCOPES = [("", _("Everything I can see")), ("mine_org", _("My company's requests")), ("public", _("Public ideas"))]
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=SEARCH_MAX)
     scope = forms.ChoiceField(label=_("Show"), choices=SCOPES, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *Feedback.Status.choices[:-1]], required=False
@@ -149,7 +173,7 @@ class InboxFilterForm(forms.Form):
         ("organizations", _("Most organizations")),
         ("revenue", _("Most revenue")),
     ]
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=SEARCH_MAX)
     status = forms.MultipleChoiceField(label=_("Status"), choices=Feedback.Status.choices, required=False)
     product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
     # A slug, not a <select>: there may be tens of thousands of client companies.
@@ -170,7 +194,7 @@ class InboxFilterForm(forms.Form):
         label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     waiting_days = forms.IntegerField(
-        label=_("Waiting for a first response for more than (days)"), min_value=0, required=False
+        label=_("Waiting for a first response for more than (days)"), min_value=0, max_value=36500, required=False
     )
     snoozed = forms.ChoiceField(
         label=_("Snoozed"), choices=[("", _("Either")), ("no", _("Not snoozed")), ("yes", _("Snoozed"))], required=False
@@ -211,15 +235,17 @@ class BulkActionForm(forms.Form):
         choices=[("", "—"), *[c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED]],
         required=False,
     )
-    public_message = forms.CharField(label=_("Message to the clients"), required=False)
+    public_message = forms.CharField(label=_("Message to the clients"), required=False, max_length=PUBLIC_MESSAGE_MAX)
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.staff(), required=False)
     product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
-    target = forms.IntegerField(label=_("Target request number"), required=False, min_value=1)
+    target = forms.IntegerField(label=_("Target request number"), required=False, min_value=1, max_value=2**31 - 1)
 
     def clean_ids(self):
         try:
             ids = [int(x) for x in self.cleaned_data["ids"].split(",") if x.strip()]
+            if any(not 0 < i < 2**31 for i in ids):
+                raise ValueError
         except ValueError as exc:
             raise forms.ValidationError(_("Select at least one request.")) from exc
         if not ids:

@@ -34,6 +34,8 @@ class ProductArea(models.Model):
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=60, unique=True)
+    # Tags are the team's vocabulary ("churn-risk", "big-deal"): clients see only those marked public.
+    is_public = models.BooleanField(_("shown to clients"), default=False, help_text=_("Clients see only public tags."))
 
     class Meta:
         verbose_name = _("tag")
@@ -274,12 +276,22 @@ class FeedbackEvent(models.Model):
     public_message = models.TextField(_("public message"), blank=True)
     is_public = models.BooleanField(_("shown to clients"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set in the transaction that created the notifications and emails; while it is null for an
+    # event that notifies people, the sweep re-queues the fan-out (the broker may have been down).
+    fanned_out_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("feedback event")
         verbose_name_plural = _("feedback events")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["feedback", "created_at"], name="event_feedback_idx")]
+        indexes = [
+            models.Index(fields=["feedback", "created_at"], name="event_feedback_idx"),
+            models.Index(
+                fields=["created_at"],
+                name="event_fanout_pending_idx",
+                condition=models.Q(fanned_out_at__isnull=True, is_public=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feedback_id} {self.kind}"
@@ -315,6 +327,8 @@ class NotificationPreference(models.Model):
         STATUS = "status", _("Status changes")
         REPLY = "reply", _("Public replies")
         MERGED = "merged", _("Merges")
+        # Staff only: a client answered a question on a request you handle.
+        ANSWERED = "answered", _("Answers from clients")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"

@@ -1,4 +1,4 @@
-"""Reads for feedback. Every lookup from a request is scoped by `feedback_visible_q`:
+"""Reads for feedback. Every lookup from a request is scoped by feedback.policy:
 another company's private item and a missing one give the same 404."""
 
 from datetime import timedelta
@@ -11,27 +11,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from feedback.models import Comment, Feedback, FeedbackEvent, Vote
+from feedback.policy import (
+    comments_visible_to,
+    events_visible_to,
+    feedback_get_visible_to,
+    feedback_is_visible_to,
+    feedback_visible_q,
+)
 
-
-def feedback_visible_q(*, user: User) -> Q:
-    """Staff: everything. A client user (member or admin): their company's requests — "private"
-    means private to the company — and public ones. Anyone else: nothing."""
-    if user.is_staff_member:
-        return Q()
-    organization = user.organization
-    if organization is None:
-        return Q(pk__in=[])
-    return Q(organization_id=organization.pk) | Q(visibility=Feedback.Visibility.PUBLIC)
-
-
-def feedback_get_visible_to(*, user: User, pk: int) -> Feedback:
-    queryset = Feedback.objects.filter(feedback_visible_q(user=user)).select_related(
-        "organization", "author", "product_area", "assignee", "merged_into", "submitted_by"
-    )
-    try:
-        return queryset.get(pk=pk)
-    except (Feedback.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+__all__ = ["feedback_get_visible_to", "feedback_visible_q"]  # the policy's lookups, re-exported for readers
 
 
 def search_query(q: str):
@@ -240,12 +228,10 @@ def feedback_detail_for_staff(*, pk: int) -> Feedback:
 def feedback_detail_for_client(*, user: User, pk: int) -> Feedback:
     feedback = feedback_get_visible_to(user=user, pk=pk)
     # Internal notes and internal events never leave the server for a client.
-    feedback.public_comments = list(
-        Comment.objects.filter(feedback=feedback, is_internal=False).select_related("author")
-    )
-    feedback.public_events = list(
-        FeedbackEvent.objects.filter(feedback=feedback, is_public=True).select_related("actor")
-    )
+    feedback.public_comments = list(comments_visible_to(user=user, feedback=feedback))
+    feedback.public_events = list(events_visible_to(user=user, feedback=feedback))
+    target = feedback.merged_into
+    feedback.visible_merged_into = target if target and feedback_is_visible_to(user=user, feedback=target) else None
     feedback.my_vote = Vote.objects.filter(feedback=feedback, user=user).first()
     feedback.following = feedback.follows.filter(user=user).exists()
     return feedback

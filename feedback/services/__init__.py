@@ -14,11 +14,15 @@ from feedback.services.intake import feedback_submit
 from feedback.services.merge import feedback_merge
 from feedback.services.triage import (
     feedback_assign,
+    feedback_bulk_apply,
     feedback_change_status,
     feedback_set_product_area,
     feedback_set_tags,
     feedback_snooze,
+    feedback_update,
     notification_preferences_set,
+    saved_view_delete,
+    saved_view_save,
 )
 from feedback.services.votes import follow_set, vote_cast, vote_remove
 
@@ -28,6 +32,7 @@ __all__ = [
     "IMPORTANCE_RANK",
     "comment_add",
     "feedback_assign",
+    "feedback_bulk_apply",
     "feedback_change_status",
     "feedback_merge",
     "feedback_recount",
@@ -35,10 +40,13 @@ __all__ = [
     "feedback_set_tags",
     "feedback_snooze",
     "feedback_submit",
+    "feedback_update",
     "follow_set",
     "hot_score_expression",
     "hot_score_value",
     "notification_preferences_set",
+    "saved_view_delete",
+    "saved_view_save",
     "vote_cast",
     "vote_remove",
 ]

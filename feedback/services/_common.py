@@ -2,14 +2,13 @@
 
 import math
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from core.tasks_util import enqueue_on_commit
 from feedback.models import (
     Feedback,
     FeedbackEvent,
@@ -68,9 +67,9 @@ def _event(
 
 
 def _notify_after_commit(event: FeedbackEvent) -> None:
-    from feedback.tasks import notify_event
-
-    transaction.on_commit(lambda: notify_event.delay(event.pk))
+    """Fan the event out after commit. If the broker is down, the request still answers and the
+    sweep finds the event by its null `fanned_out_at` (feedback.fanout_sweep)."""
+    enqueue_on_commit("feedback.notify_event", event.pk)
 
 
 def _mark_first_response(feedback: Feedback) -> None:
@@ -79,11 +78,9 @@ def _mark_first_response(feedback: Feedback) -> None:
         feedback.save(update_fields=["first_response_at", "updated_at"])
 
 
-def _require_staff(actor: User) -> None:
-    if not actor.is_staff_member:
-        raise PermissionDenied
-
-
-def _require_product_owner(actor: User) -> None:
-    if not actor.is_product_owner:
-        raise PermissionDenied(_("Only product owners can decide on requests."))
+def _check_length(errors: dict, field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors[field] = _("Keep it under %(limit)s characters (this text has %(length)s).") % {
+            "limit": f"{limit:,}".replace(",", "\u202f"),
+            "length": f"{len(value):,}".replace(",", "\u202f"),
+        }

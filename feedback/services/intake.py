@@ -1,13 +1,14 @@
 """Requests coming in: from the portal, the API, or staff on behalf of a client."""
 
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
+from accounts.models import Language, Organization, User
+from feedback.limits import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN
 from feedback.models import (
     Attachment,
     Feedback,
@@ -16,7 +17,8 @@ from feedback.models import (
     ProductArea,
     Vote,
 )
-from feedback.services._common import _event, hot_score_value
+from feedback.policy import Action, feedback_require
+from feedback.services._common import _check_length, _event, hot_score_value
 
 
 def feedback_submit(
@@ -38,12 +40,17 @@ def feedback_submit(
     The author's own vote and follow come with it, so demand counts include the requester."""
     if author.organization is None or author.organization.pk != organization.pk:
         raise ValidationError({"author": _("The requester must be a user of the requesting organization.")})
-    if submitted_by is not None and not submitted_by.is_staff_member:
-        raise PermissionDenied
+    if submitted_by is not None:
+        feedback_require(user=submitted_by, action=Action.LOG_ON_BEHALF)
     title = " ".join((title or "").split())
-    errors = {}
-    if len(title) < 5:
+    description = (description or "").strip()
+    errors: dict = {}
+    if len(title) < TITLE_MIN:
         errors["title"] = _("Give your request a title of at least 5 characters.")
+    _check_length(errors, "title", title, TITLE_MAX)
+    _check_length(errors, "description", description, DESCRIPTION_MAX)
+    if language is not None and language not in Language.values:
+        errors["language"] = _("Choose a valid language.")
     if kind not in Feedback.Kind.values:
         errors["kind"] = _("Choose a valid kind.")
     if importance not in Feedback.Importance.values:
@@ -55,7 +62,6 @@ def feedback_submit(
     with transaction.atomic():
         language = language or author.language
         config = "retour_fr" if language == "fr" else "retour_en"
-        description = (description or "").strip()
         # Counters and search vector are known at creation: the INSERT carries them.
         feedback = Feedback.objects.create(
             title=title[:200],

@@ -11,12 +11,12 @@ from feedback.models import (
     Follow,
     Vote,
 )
+from feedback.policy import Action, feedback_is_visible_to, feedback_require
 from feedback.services._common import (
     IMPORTANCE_RANK,
     _event,
     _mark_first_response,
     _notify_after_commit,
-    _require_staff,
     feedback_recount,
 )
 
@@ -24,7 +24,7 @@ from feedback.services._common import (
 def feedback_merge(*, source: Feedback, target: Feedback, actor: User) -> Feedback:
     """Move votes (no double vote: the higher importance stays), followers and requesters of
     `source` to `target`; `source` becomes `merged` and points at `target`."""
-    _require_staff(actor)
+    feedback_require(user=actor, action=Action.MERGE, feedback=source)
     if source.pk == target.pk:
         raise ValidationError(_("A request cannot be merged into itself."))
     with transaction.atomic():
@@ -36,9 +36,9 @@ def feedback_merge(*, source: Feedback, target: Feedback, actor: User) -> Feedba
             raise ValidationError(_("This request was already merged."))
         if target.status == Feedback.Status.MERGED:
             raise ValidationError(_("The target request was itself merged; merge into the request it points to."))
-        if not target.is_public and target.organization_id != source.organization_id:
-            # Otherwise the source's requesters would be led to another company's private request.
-            raise ValidationError(_("Make the target request public before merging another company's request into it."))
+        refusal = _merge_refusal(source=source, target=target)
+        if refusal:
+            raise ValidationError({"target": refusal})
         existing = {v.user_id: v for v in Vote.objects.filter(feedback=target)}
         for vote in Vote.objects.filter(feedback=source):
             kept = existing.get(vote.user_id)
@@ -79,3 +79,31 @@ def feedback_merge(*, source: Feedback, target: Feedback, actor: User) -> Feedba
         _notify_after_commit(event)
     target.refresh_from_db()
     return target
+
+
+def _merge_refusal(*, source: Feedback, target: Feedback) -> str | None:
+    """A merge may only lead people to a request they can see: everyone who can read the source
+    (its history will name the target) and everyone with a stake in it (author, voters, followers,
+    whose votes count in the target's revenue) must be able to see the target."""
+    if target.is_public:
+        return None
+    if source.is_public or source.organization_id != target.organization_id:
+        return _(
+            "“%(target)s” is private to %(company)s, and “%(source)s” can be read by other companies: "
+            "merging would show them a private request. Make the target public first, or merge the other way."
+        ) % {"target": target.title, "source": source.title, "company": target.organization.name}
+    stake = set(Vote.objects.filter(feedback=source).values_list("user_id", flat=True))
+    stake |= set(Follow.objects.filter(feedback=source).values_list("user_id", flat=True))
+    stake.add(source.author_id)
+    outsiders = [
+        user
+        for user in User.objects.filter(pk__in=stake).select_related("client_membership__organization")
+        if not feedback_is_visible_to(user=user, feedback=target)
+    ]
+    if outsiders:
+        companies = sorted({str(u.organization or "—") for u in outsiders})
+        return _(
+            "%(count)s people of other companies (%(companies)s) follow or voted for “%(source)s” and cannot see "
+            "the private request “%(target)s”. Make the target public first."
+        ) % {"count": len(outsiders), "companies": ", ".join(companies), "source": source.title, "target": target.title}
+    return None

@@ -6,26 +6,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from feedback.limits import PUBLIC_MESSAGE_MAX, SAVED_VIEW_NAME_MAX
 from feedback.models import (
     Feedback,
     FeedbackEvent,
     NotificationPreference,
     ProductArea,
+    SavedView,
     Tag,
 )
+from feedback.policy import Action, feedback_require
 from feedback.services._common import (
+    _check_length,
     _event,
     _lock,
     _mark_first_response,
     _notify_after_commit,
-    _require_product_owner,
-    _require_staff,
 )
 
 
 def feedback_change_status(*, feedback: Feedback, actor: User, status: str, public_message: str = "") -> Feedback:
     """A decision on a request. Declining needs a public reason; asking for details needs the question."""
-    _require_product_owner(actor)
+    feedback_require(user=actor, action=Action.DECIDE, feedback=feedback)
     public_message = (public_message or "").strip()
     if status not in Feedback.Status.values or status == Feedback.Status.MERGED:
         raise ValidationError({"status": _("Choose a valid status (merging has its own action).")})
@@ -33,6 +35,10 @@ def feedback_change_status(*, feedback: Feedback, actor: User, status: str, publ
         raise ValidationError({"public_message": _("Tell the clients why this request is declined.")})
     if status == Feedback.Status.NEEDS_INFO and not public_message:
         raise ValidationError({"public_message": _("Write the question for the requester.")})
+    errors: dict = {}
+    _check_length(errors, "public_message", public_message, PUBLIC_MESSAGE_MAX)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         feedback = _lock(feedback)
         if feedback.status == Feedback.Status.MERGED:
@@ -51,7 +57,7 @@ def feedback_change_status(*, feedback: Feedback, actor: User, status: str, publ
 
 
 def feedback_assign(*, feedback: Feedback, actor: User, assignee: User | None) -> Feedback:
-    _require_staff(actor)
+    feedback_require(user=actor, action=Action.ASSIGN, feedback=feedback)
     if assignee is not None and not assignee.is_staff_member:
         raise ValidationError({"assignee": _("Only staff can be assigned.")})
     with transaction.atomic():
@@ -64,7 +70,7 @@ def feedback_assign(*, feedback: Feedback, actor: User, assignee: User | None) -
 
 
 def feedback_set_product_area(*, feedback: Feedback, actor: User, product_area: ProductArea | None) -> Feedback:
-    _require_staff(actor)
+    feedback_require(user=actor, action=Action.SET_AREA, feedback=feedback)
     with transaction.atomic():
         feedback = _lock(feedback)
         old = feedback.product_area
@@ -75,7 +81,7 @@ def feedback_set_product_area(*, feedback: Feedback, actor: User, product_area: 
 
 
 def feedback_set_tags(*, feedback: Feedback, actor: User, tags: list[Tag]) -> Feedback:
-    _require_staff(actor)
+    feedback_require(user=actor, action=Action.SET_TAGS, feedback=feedback)
     with transaction.atomic():
         feedback = _lock(feedback)
         old = ", ".join(sorted(t.name for t in feedback.tags.all()))
@@ -85,7 +91,7 @@ def feedback_set_tags(*, feedback: Feedback, actor: User, tags: list[Tag]) -> Fe
 
 
 def feedback_snooze(*, feedback: Feedback, actor: User, until) -> Feedback:
-    _require_staff(actor)
+    feedback_require(user=actor, action=Action.SNOOZE, feedback=feedback)
     if until is not None and until <= timezone.now():
         raise ValidationError({"snoozed_until": _("Snooze until a moment in the future.")})
     with transaction.atomic():
@@ -100,3 +106,101 @@ def notification_preferences_set(*, user: User, choices: dict[str, bool]) -> Non
     with transaction.atomic():
         for event, email in choices.items():
             NotificationPreference.objects.update_or_create(user=user, event=event, defaults={"email": email})
+
+
+_UNSET = object()
+
+
+def feedback_update(
+    *,
+    feedback: Feedback,
+    actor: User,
+    status: str | None = None,
+    public_message: str = "",
+    assignee=_UNSET,
+    product_area=_UNSET,
+    tags: list[Tag] | None = None,
+) -> Feedback:
+    """Several triage fields in one call (the API's PATCH): all of them or none."""
+    if public_message and status is None:
+        raise ValidationError({"public_message": _("A message to the clients goes with a status change.")})
+    with transaction.atomic():
+        if status is not None:
+            feedback = feedback_change_status(
+                feedback=feedback, actor=actor, status=status, public_message=public_message
+            )
+        if assignee is not _UNSET:
+            feedback = feedback_assign(feedback=feedback, actor=actor, assignee=assignee)
+        if product_area is not _UNSET:
+            feedback = feedback_set_product_area(feedback=feedback, actor=actor, product_area=product_area)
+        if tags is not None:
+            feedback = feedback_set_tags(feedback=feedback, actor=actor, tags=tags)
+    return feedback
+
+
+BULK_LIMIT = 200
+
+
+def feedback_bulk_apply(
+    *,
+    actor: User,
+    ids: list[int],
+    action: str,
+    status: str = "",
+    public_message: str = "",
+    assignee: User | None = None,
+    product_area: ProductArea | None = None,
+    tag: Tag | None = None,
+    target_id: int | None = None,
+) -> int:
+    """One triage action on many requests, all or nothing. Returns how many requests were changed."""
+    from feedback.services.merge import feedback_merge
+
+    items = list(Feedback.objects.filter(pk__in=ids[:BULK_LIMIT]).order_by("pk"))
+    if not items:
+        raise ValidationError(_("Select at least one request."))
+    target = None
+    if action == "status" and not status:
+        raise ValidationError({"status": _("Choose a status.")})
+    if action == "tag" and tag is None:
+        raise ValidationError({"tag": _("Choose a tag.")})
+    if action == "merge":
+        target = Feedback.objects.filter(pk=target_id or 0).first()
+        if target is None:
+            raise ValidationError({"target": _("There is no request with that number.")})
+    if action not in {"status", "assign", "area", "tag", "merge"}:
+        raise ValidationError({"action": _("Choose an action.")})
+    with transaction.atomic():
+        for feedback in items:
+            if action == "status":
+                feedback_change_status(feedback=feedback, actor=actor, status=status, public_message=public_message)
+            elif action == "assign":
+                feedback_assign(feedback=feedback, actor=actor, assignee=assignee)
+            elif action == "area":
+                feedback_set_product_area(feedback=feedback, actor=actor, product_area=product_area)
+            elif action == "tag":
+                feedback_set_tags(feedback=feedback, actor=actor, tags=[*feedback.tags.all(), tag])
+            elif action == "merge" and feedback.pk != target.pk:
+                feedback_merge(source=feedback, target=target, actor=actor)
+    return len(items)
+
+
+def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
+    feedback_require(user=user, action=Action.TRIAGE)
+    name = " ".join((name or "").split())
+    errors: dict = {}
+    if not name:
+        errors["name"] = _("Give the view a name.")
+    _check_length(errors, "name", name, SAVED_VIEW_NAME_MAX)
+    if len(query) > 1000:
+        errors["query"] = _("These filters are too long to be saved.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        view, _created = SavedView.objects.update_or_create(user=user, name=name, defaults={"query": query})
+    return view
+
+
+def saved_view_delete(*, user: User, pk: int) -> None:
+    """Only the user's own views: another user's view is not found."""
+    SavedView.objects.filter(user=user, pk=pk).delete()

@@ -10,6 +10,7 @@ from feedback.models import (
     Follow,
     Vote,
 )
+from feedback.policy import Action, feedback_is_visible_to, feedback_require
 from feedback.services._common import _lock, feedback_recount
 
 
@@ -26,7 +27,17 @@ def vote_cast(
         raise ValidationError(_("Only client users can vote: staff vote on behalf of a client."))
     if importance not in Feedback.Importance.values:
         raise ValidationError({"importance": _("Choose a valid importance.")})
-    if provenance == Vote.Provenance.ON_BEHALF and (cast_by is None or not cast_by.is_staff_member):
+    if provenance == Vote.Provenance.ON_BEHALF:
+        if cast_by is None:
+            raise PermissionDenied
+        feedback_require(user=cast_by, action=Action.VOTE_ON_BEHALF, feedback=feedback)
+    if not feedback_is_visible_to(user=user, feedback=feedback):
+        # On behalf: a client may only be counted on a request they can see (a private request of
+        # another company would reach them by email). Directly: the request does not exist for them.
+        if cast_by is not None:
+            raise ValidationError(
+                {"user": _("This client cannot see this request (it is private to another company).")}
+            )
         raise PermissionDenied
     with transaction.atomic():
         feedback = _lock(feedback)
@@ -60,6 +71,8 @@ def vote_remove(*, feedback: Feedback, user: User) -> None:
 
 
 def follow_set(*, feedback: Feedback, user: User, following: bool) -> None:
+    if following and not feedback_is_visible_to(user=user, feedback=feedback):
+        raise PermissionDenied
     if following:
         Follow.objects.get_or_create(feedback=feedback, user=user)
     else:

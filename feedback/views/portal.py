@@ -1,5 +1,8 @@
 """The client portal: thin views over feedback.selectors and feedback.services."""
 
+import unicodedata
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +16,8 @@ from django.views.decorators.http import require_GET
 from core.pagination import light_page
 from feedback import selectors, services
 from feedback.forms import CommentForm, FeedbackSubmitForm, PortalFilterForm, PreferencesForm, VoteForm
-from feedback.models import Attachment, Notification, NotificationPreference
+from feedback.models import Notification, NotificationPreference
+from feedback.policy import attachment_get_visible_to, attachments_visible_to
 
 
 def _client_or_404(user) -> None:
@@ -112,10 +116,17 @@ def portal_detail(request, pk: int):
                     _("You follow this request.") if action == "follow" else _("You no longer follow this request."),
                 )
             elif action == "comment":
-                form = CommentForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError(_("Write something first."))
-                services.comment_add(feedback=feedback, author=request.user, body=form.cleaned_data["body"])
+                comment_form = CommentForm(request.POST)
+                if comment_form.is_valid():
+                    try:
+                        services.comment_add(
+                            feedback=feedback, author=request.user, body=comment_form.cleaned_data["body"]
+                        )
+                    except ValidationError as exc:
+                        _form_errors_from(comment_form, exc)
+                if comment_form.errors:
+                    # Show the page again with the text kept and the reason next to it.
+                    return _portal_detail_page(request, pk, comment_form=comment_form, status=400)
                 messages.success(request, _("Your message is posted."))
             else:
                 raise ValidationError(_("Unknown action."))
@@ -125,6 +136,10 @@ def portal_detail(request, pk: int):
         except PermissionDenied as exc:
             raise Http404 from exc
         return redirect("feedback:portal_detail", pk=feedback.pk)
+    return _portal_detail_page(request, pk)
+
+
+def _portal_detail_page(request, pk: int, *, comment_form=None, status: int = 200):
     detail = selectors.feedback_detail_for_client(user=request.user, pk=pk)
     Notification.objects.filter(user=request.user, feedback=detail, read_at__isnull=True).update(read_at=timezone.now())
     return render(
@@ -132,23 +147,28 @@ def portal_detail(request, pk: int):
         "feedback/portal_detail.html",
         {
             "feedback": detail,
+            "attachments": attachments_visible_to(user=request.user, feedback=detail),
             "vote_form": VoteForm(initial={"importance": detail.my_vote.importance if detail.my_vote else "important"}),
-            "comment_form": CommentForm(),
+            "comment_form": comment_form or CommentForm(),
         },
+        status=status,
     )
+
+
+def _content_disposition(disposition: str, name: str) -> str:
+    """RFC 6266: an ASCII fallback, then the real name in UTF-8 (filename*)."""
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = "".join(c for c in fallback if c.isprintable() and c not in '"\\;') or "attachment"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @login_required
 def attachment_download(request, pk: int):
-    try:
-        attachment = Attachment.objects.select_related("feedback").get(pk=pk)
-    except Attachment.DoesNotExist as exc:
-        raise Http404 from exc
-    # Same rule as the request itself: not visible, not found.
-    selectors.feedback_get_visible_to(user=request.user, pk=attachment.feedback_id)
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    attachment = attachment_get_visible_to(user=request.user, pk=pk)  # 404 unless the asking company or staff
     disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{attachment.original_name.replace(chr(34), "")}"'
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    # RFC 6266: an ASCII fallback plus filename* in UTF-8 for names such as "écran été.png".
+    response["Content-Disposition"] = _content_disposition(disposition, attachment.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

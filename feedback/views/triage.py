@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,15 +19,17 @@ from feedback.forms import (
     BulkActionForm,
     InboxFilterForm,
     MergeForm,
+    NoteForm,
     OnBehalfForm,
     OnBehalfVoteForm,
+    ReplyForm,
     SnoozeForm,
-    StaffCommentForm,
     StatusForm,
     TagsForm,
     share_choices,
 )
 from feedback.models import Feedback, ProductArea, SavedView, Tag
+from feedback.policy import Action, feedback_actions_for, feedback_require
 from feedback.views.portal import _form_errors_from, submit_from_form
 
 DEFAULT_INBOX_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW]
@@ -44,12 +45,15 @@ def triage_inbox(request):
     filters = form.cleaned_data if form.is_valid() else {}
     sort = filters.get("sort") or "newest"
     if request.method == "POST" and request.POST.get("save_view"):
-        name = request.POST.get("view_name", "").strip()[:80]
-        if name:
-            SavedView.objects.update_or_create(
-                user=request.user, name=name, defaults={"query": params.urlencode()[:1000]}
+        try:
+            view = services.saved_view_save(
+                user=request.user, name=request.POST.get("view_name", ""), query=params.urlencode()
             )
-            messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
         return redirect(f"{request.path}?{params.urlencode()}")
     queryset = selectors.feedback_inbox(filters=filters, sort=sort)
     page = light_page(queryset, page=request.GET.get("page"), per_page=50)
@@ -106,7 +110,7 @@ def triage_counts(request):
 @staff_required
 @require_POST
 def triage_saved_view_delete(request, pk: int):
-    SavedView.objects.filter(user=request.user, pk=pk).delete()
+    services.saved_view_delete(user=request.user, pk=pk)
     return redirect("feedback:triage_inbox")
 
 
@@ -123,53 +127,38 @@ def triage_bulk(request):
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    items = list(Feedback.objects.filter(pk__in=data["ids"]).order_by("pk"))
     try:
-        with transaction.atomic():  # all or nothing
-            for feedback in items:
-                _bulk_apply(request.user, feedback, data)
+        count = services.feedback_bulk_apply(
+            actor=request.user,
+            ids=data["ids"],
+            action=data["action"],
+            status=data.get("status") or "",
+            public_message=data.get("public_message") or "",
+            assignee=data.get("assignee"),
+            product_area=data.get("product_area"),
+            tag=data.get("tag"),
+            target_id=data.get("target"),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except PermissionDenied:
-        messages.error(request, _("Only product owners can decide on requests."))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You are not allowed to do this."))
     else:
-        messages.success(request, _("%(count)d requests updated.") % {"count": len(items)})
+        messages.success(request, _("%(count)d requests updated.") % {"count": count})
     return redirect(back)
 
 
-def _bulk_apply(actor, feedback: Feedback, data: dict) -> None:
-    action = data["action"]
-    if action == "status":
-        if not data.get("status"):
-            raise ValidationError(_("Choose a status."))
-        services.feedback_change_status(
-            feedback=feedback, actor=actor, status=data["status"], public_message=data.get("public_message", "")
-        )
-    elif action == "assign":
-        services.feedback_assign(feedback=feedback, actor=actor, assignee=data.get("assignee"))
-    elif action == "area":
-        services.feedback_set_product_area(feedback=feedback, actor=actor, product_area=data.get("product_area"))
-    elif action == "tag":
-        if not data.get("tag"):
-            raise ValidationError(_("Choose a tag."))
-        services.feedback_set_tags(feedback=feedback, actor=actor, tags=[*feedback.tags.all(), data["tag"]])
-    elif action == "merge":
-        target = Feedback.objects.filter(pk=data.get("target") or 0).first()
-        if target is None:
-            raise ValidationError(_("There is no request with that number."))
-        if target.pk != feedback.pk:
-            services.feedback_merge(source=feedback, target=target, actor=actor)
-
-
+# Each action of the triage page: its form, and the policy action that decides who may do it.
 ACTION_FORMS = {
-    "status": StatusForm,
-    "assign": AssignForm,
-    "area": AreaForm,
-    "tags": TagsForm,
-    "snooze": SnoozeForm,
-    "merge": MergeForm,
-    "comment": StaffCommentForm,
-    "vote": OnBehalfVoteForm,
+    "status": (StatusForm, Action.DECIDE),
+    "assign": (AssignForm, Action.ASSIGN),
+    "area": (AreaForm, Action.SET_AREA),
+    "tags": (TagsForm, Action.SET_TAGS),
+    "snooze": (SnoozeForm, Action.SNOOZE),
+    "merge": (MergeForm, Action.MERGE),
+    "note": (NoteForm, Action.NOTE),
+    "reply": (ReplyForm, Action.REPLY),
+    "vote": (OnBehalfVoteForm, Action.VOTE_ON_BEHALF),
 }
 
 
@@ -181,7 +170,9 @@ def triage_detail(request, pk: int):
         action = request.POST.get("action")
         if action not in ACTION_FORMS:
             raise Http404
-        bound = ACTION_FORMS[action](request.POST)
+        form_class, policy_action = ACTION_FORMS[action]
+        feedback_require(user=request.user, action=policy_action, feedback=feedback)  # 403 otherwise
+        bound = form_class(request.POST)
         result = _triage_action(request, feedback, action, bound)
         if result is not None:
             return result
@@ -196,7 +187,8 @@ def triage_detail(request, pk: int):
         "tags_form": TagsForm(initial={"tags": list(feedback.tags.all())}),
         "snooze_form": SnoozeForm(initial={"until": feedback.snoozed_until}),
         "merge_form": MergeForm(),
-        "comment_form": StaffCommentForm(),
+        "note_form": NoteForm(),
+        "reply_form": ReplyForm(),
         "vote_form": OnBehalfVoteForm(),
     }
     if bound is not None:
@@ -207,6 +199,7 @@ def triage_detail(request, pk: int):
         {
             "feedback": feedback,
             "voters_by_org": voters_by_org.items(),
+            "can": feedback_actions_for(user=request.user, feedback=feedback),
             **forms,
         },
     )
@@ -232,14 +225,14 @@ def _triage_action(request, feedback: Feedback, action: str, form):
         elif action == "snooze":
             services.feedback_snooze(feedback=feedback, actor=user, until=data["until"])
         elif action == "merge":
-            target = Feedback.objects.filter(pk=data["target"]).first()
+            target = Feedback.objects.filter(pk=data["target"]).select_related("organization").first()
             if target is None:
                 raise ValidationError({"target": _("There is no request with that number.")})
             services.feedback_merge(source=feedback, target=target, actor=user)
             messages.success(request, _("Merged. You are now on the request that received it."))
             return redirect("feedback:triage_detail", pk=target.pk)
-        elif action == "comment":
-            services.comment_add(feedback=feedback, author=user, body=data["body"], is_internal=data["is_internal"])
+        elif action in ("note", "reply"):
+            services.comment_add(feedback=feedback, author=user, body=data["body"], is_internal=action == "note")
         elif action == "vote":
             services.vote_cast(
                 feedback=feedback,

@@ -238,7 +238,7 @@ def test_contributor_cannot_decide_but_can_note_and_vote_on_behalf(login, contri
     client.post(reverse("feedback:triage_detail", args=[item.pk]), {"action": "status", "status": "planned"})
     client.post(
         reverse("feedback:triage_detail", args=[item.pk]),
-        {"action": "comment", "body": "Customer call notes", "is_internal": "on"},
+        {"action": "note", "body": "Customer call notes"},
     )
     client.post(
         reverse("feedback:triage_detail", args=[item.pk]),
