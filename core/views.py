@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from core import outbox
+from core import navigation, outbox
 from core.forms import EmailFilterForm, TestEmailForm
 from core.models import OutboundEmail
 from core.permissions import product_owner_required
@@ -18,11 +18,13 @@ from core.selectors import email_get, email_list, email_status_counts
 
 
 def home(request):
+    """Send each user to the landing page their audience's app registered (core.navigation)."""
     if not request.user.is_authenticated:
         return redirect("account_login")
-    if request.user.is_staff_member:
-        return redirect("feedback:triage_inbox")
-    return redirect("feedback:portal_home")
+    landing = navigation.landing_url_for(request.user)
+    if landing is None:
+        raise Http404
+    return redirect(landing)
 
 
 @require_GET

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from core import navigation
+
+        navigation.register(
+            navigation.NavEntry(
+                key="reports", label=_("Reports"), url_name="reporting:index", audience=navigation.STAFF, order=40
+            ),
+        )
