@@ -1,5 +1,6 @@
 """Reads for accounts. Every lookup from a request is scoped to the user: not yours = 404."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -51,3 +52,12 @@ def api_token_get_for(*, user: User, pk: int) -> ApiToken:
         return user.api_tokens.get(pk=pk)
     except ApiToken.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def staff_mfa_missing(*, user: User) -> bool:
+    """Staff must have a second factor where the settings require it; a token does not bypass that."""
+    from allauth.mfa.models import Authenticator
+
+    if not settings.RETOUR_REQUIRE_STAFF_MFA or not user.is_staff_member:
+        return False
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, User, hash_secret
+from accounts.selectors import staff_mfa_missing
 from core.outbox import email_enqueue
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -37,8 +38,12 @@ def invitation_create(
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
     existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None and (existing.is_staff_member or existing.membership is not None):
+    has_account = existing is not None and (existing.is_staff_member or existing.membership is not None)
+    if has_account and inviter.is_staff_member:
         raise ValidationError({"email": _("This person already has an account in Retour.")})
+    # A client admin is not told whether an address has an account (that would let anyone probe who
+    # uses Retour): the invitation is recorded and listed the same way, and the person is emailed
+    # that they can simply sign in.
     raw_token = secrets.token_urlsafe(32)
     with transaction.atomic():
         # A new invitation replaces any earlier unused one for the same person and company.
@@ -54,6 +59,19 @@ def invitation_create(
             invited_by=inviter,
             expires_at=timezone.now() + INVITATION_LIFETIME,
         )
+        if has_account:
+            email_enqueue(
+                to=email,
+                template="accounts/emails/invitation_existing",
+                context={
+                    "inviter": inviter,
+                    "organization": organization,
+                    "login_url": settings.SITE_URL + reverse("account_login"),
+                },
+                language=existing.language,
+                idempotency_key=f"invitation:{invitation.pk}",
+            )
+            return invitation, ""
         email_enqueue(
             to=email,
             template="accounts/emails/invitation",
@@ -65,6 +83,7 @@ def invitation_create(
             },
             language=language,
             idempotency_key=f"invitation:{invitation.pk}",
+            secret_keys=("accept_url",),  # the log shows "[redacted]" in place of the link
         )
     return invitation, raw_token
 
@@ -133,6 +152,10 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
+    if staff_mfa_missing(user=user):
+        raise ValidationError(
+            {"name": _("Set up two-factor authentication first: staff API tokens need it, as staff sign-ins do.")}
+        )
     raw_key = "rt_" + secrets.token_urlsafe(30)
     token = ApiToken.objects.create(user=user, name=name[:100], key_hash=hash_secret(raw_key), prefix=raw_key[:8])
     return token, raw_key

@@ -13,7 +13,8 @@ CACHES = {
     }
 }
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/14")
-CELERY_TASK_ALWAYS_EAGER = True
+# The real-worker tests start their worker with RETOUR_TEST_CELERY_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env.bool("RETOUR_TEST_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Emails stay in memory unless a test (the real-worker one) points EMAIL_URL at its own SMTP server.
 if env("EMAIL_URL", default=""):
@@ -26,5 +27,5 @@ STORAGES = {
 }
 RETOUR_REQUIRE_STAFF_MFA = True
 REST_FRAMEWORK = {**REST_FRAMEWORK}
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/min", "user": "10000/min"}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/min", "user": "10000/min", "bad_token": "20/min"}
 LOGGING["root"]["level"] = "WARNING"

@@ -125,16 +125,16 @@ def feedback_update(
     if public_message and status is None:
         raise ValidationError({"public_message": _("A message to the clients goes with a status change.")})
     with transaction.atomic():
-        if status is not None:
-            feedback = feedback_change_status(
-                feedback=feedback, actor=actor, status=status, public_message=public_message
-            )
         if assignee is not _UNSET:
             feedback = feedback_assign(feedback=feedback, actor=actor, assignee=assignee)
         if product_area is not _UNSET:
             feedback = feedback_set_product_area(feedback=feedback, actor=actor, product_area=product_area)
         if tags is not None:
             feedback = feedback_set_tags(feedback=feedback, actor=actor, tags=tags)
+        if status is not None:  # last: a refused decision undoes the fields set above
+            feedback = feedback_change_status(
+                feedback=feedback, actor=actor, status=status, public_message=public_message
+            )
     return feedback
 
 
