@@ -19,6 +19,12 @@ def _clean_cache_and_language(db):
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """Uploads go to a temporary folder: tests never write into the tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def org_a(db):
     return OrganizationFactory(name="Acme", slug="acme", annual_contract_value=120000)

@@ -1,7 +1,9 @@
 """The feedback loop in a real browser: a client finds the duplicate and votes instead, the product owner
 triages with the keyboard and declines with a reason, the requester reads it and gets the email.
-Also takes the README's screenshots of the portal and of the inbox, with realistic data in them."""
+Also takes the README's screenshots of the portal and of the inbox, with realistic data in them: into a
+temporary folder, or into docs/ with RETOUR_SCREENSHOTS=1 (`make screenshots`) — tests never write into the tree."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,6 @@ from tests.factories import feedback_for
 pytestmark = [pytest.mark.e2e]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PORTAL_SCREENSHOT = DOCS / "screenshot-portal.png"
-INBOX_SCREENSHOT = DOCS / "screenshot-inbox.png"
 
 
 @pytest.fixture
@@ -142,7 +142,14 @@ def test_product_owner_triages_with_the_keyboard_and_declines_with_a_reason(
     console.assert_clean()
 
 
+@pytest.fixture
+def screenshots_dir(tmp_path) -> Path:
+    """docs/ only when asked for (`make screenshots`)."""
+    return DOCS if os.environ.get("RETOUR_SCREENSHOTS") == "1" else tmp_path
+
+
 def test_readme_screenshots(
+    screenshots_dir: Path,
     page: Page,
     second_page: Page,
     live_server,
@@ -200,12 +207,12 @@ def test_readme_screenshots(
     items = page.locator("[data-testid='feedback-item']")
     expect(items).to_have_count(8)
     expect(items.filter(has_text="Single sign-on with Okta")).to_be_visible()
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(PORTAL_SCREENSHOT), full_page=True)
+    screenshots_dir.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshots_dir / "screenshot-portal.png"), full_page=True)
 
     sign_in(second_page, live_server, po, totp_secret=po.totp_secret)
     second_page.goto(f"{live_server.url}/triage/")
     expect(second_page.locator("[data-testid='inbox-row']")).to_have_count(4)  # new and under review by default
-    second_page.screenshot(path=str(INBOX_SCREENSHOT), full_page=True)
+    second_page.screenshot(path=str(screenshots_dir / "screenshot-inbox.png"), full_page=True)
 
     console.assert_clean()
