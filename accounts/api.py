@@ -29,6 +29,17 @@ class StaffOrganizationOutput(serializers.ModelSerializer):
         ]
 
 
+class OrganizationForRole(StaffOrganizationOutput):
+    """For the schema only: revenue and renewal fields are absent for clients."""
+
+    email_domains = serializers.ListField(child=serializers.CharField(), required=False, help_text="Staff only.")
+    annual_contract_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, help_text="Staff only."
+    )
+    renewal_date = serializers.DateField(required=False, allow_null=True, help_text="Staff only.")
+    account_owner = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
+
+
 class MeApi(APIView):
     class MeOutput(serializers.Serializer):
         id = serializers.IntegerField()
@@ -54,7 +65,7 @@ class OrganizationScopedMixin:
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False):
-            return StaffOrganizationOutput
+            return OrganizationForRole
         # Revenue and renewal data are the publisher's business, not the client's.
         return StaffOrganizationOutput if self.request.user.is_staff_member else OrganizationOutput
 

@@ -114,6 +114,28 @@ class StaffFeedbackOutput(FeedbackOutput):
         ]
 
 
+class FeedbackForRole(StaffFeedbackOutput):
+    """For the schema only: what each role receives. The staff-only fields are absent for clients."""
+
+    author = serializers.IntegerField(required=False, help_text="Staff only.")
+    submitted_by = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
+    assignee = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only.")
+    organization_count = serializers.IntegerField(required=False, help_text="Staff only.")
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, help_text="Staff only.")
+    first_response_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Staff only.")
+    snoozed_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Staff only.")
+
+
+FeedbackPage = inline_serializer(
+    "FeedbackPage",
+    {
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": FeedbackForRole(many=True),
+    },
+)
+
+
 def _output(user, instance, many=False):
     serializer = StaffFeedbackOutput if user.is_staff_member else FeedbackOutput
     return serializer(instance, many=many, context={"user": user}).data
@@ -164,8 +186,9 @@ class StaffCreateInput(ClientCreateInput):
 
 class FeedbackListCreateApi(APIView):
     @extend_schema(
+        operation_id="v1_feedback_list",
         parameters=[OpenApiParameter("search", str)],
-        responses=StaffFeedbackOutput(many=True),
+        responses=FeedbackPage,
     )
     def get(self, request):
         queryset = (
@@ -177,7 +200,7 @@ class FeedbackListCreateApi(APIView):
         page = paginator.paginate_queryset(_list_filter(request, queryset), request, view=self)
         return paginator.get_paginated_response(_output(request.user, page, many=True))
 
-    @extend_schema(request=StaffCreateInput, responses={201: StaffFeedbackOutput})
+    @extend_schema(request=StaffCreateInput, responses={201: FeedbackForRole})
     def post(self, request):
         user = request.user
         if not user.is_staff_member and user.organization is None:
@@ -224,12 +247,12 @@ class PatchInput(StrictInput):
 
 
 class FeedbackDetailApi(APIView):
-    @extend_schema(responses=StaffFeedbackOutput)
+    @extend_schema(responses=FeedbackForRole)
     def get(self, request, pk: int):
         feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
         return Response(_output(request.user, feedback))
 
-    @extend_schema(request=PatchInput, responses=StaffFeedbackOutput)
+    @extend_schema(request=PatchInput, responses=FeedbackForRole)
     def patch(self, request, pk: int):
         user = request.user
         feedback = policy.feedback_get_visible_to(user=user, pk=pk)  # 404 before any role question
@@ -266,7 +289,17 @@ class CommentOutput(serializers.ModelSerializer):
 
 
 class CommentApi(APIView):
-    @extend_schema(responses=CommentOutput(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "CommentPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": CommentOutput(many=True),
+            },
+        )
+    )
     def get(self, request, pk: int):
         feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
         comments = policy.comments_visible_to(user=request.user, feedback=feedback)
@@ -294,7 +327,7 @@ class VoteInput(StrictInput):
 
 
 class VoteApi(APIView):
-    @extend_schema(request=VoteInput, responses=FeedbackOutput)
+    @extend_schema(request=VoteInput, responses=FeedbackForRole)
     def post(self, request, pk: int):
         feedback = policy.feedback_get_visible_to(user=request.user, pk=pk)
         data = VoteInput(data=request.data)
