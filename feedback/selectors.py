@@ -1,7 +1,8 @@
 """Reads for feedback. Every lookup from a request is scoped by feedback.policy:
 another company's private item and a missing one give the same 404."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import OperationalError, connection, transaction
@@ -225,11 +226,60 @@ def feedback_detail_for_staff(*, pk: int) -> Feedback:
         raise Http404 from exc
 
 
+@dataclass(frozen=True)
+class ConversationEntry:
+    """One message of a request's public conversation: a comment, or a decision the team wrote
+    with a status change (a decline reason, a question for the requester)."""
+
+    author: User | None
+    created_at: datetime
+    from_team: bool
+    body: str = ""  # a comment's Markdown
+    status: str = ""  # a decision's new status value
+    message: str = ""  # a decision's public message (plain text)
+
+    @property
+    def is_decision(self) -> bool:
+        return bool(self.status)
+
+
+def _conversation(*, comments: list[Comment], events: list[FeedbackEvent]) -> list[ConversationEntry]:
+    """Public comments and the team's public status messages, oldest first: the question asked
+    (needs information) sits right above the requester's answer."""
+    entries = [
+        ConversationEntry(
+            author=c.author, created_at=c.created_at, from_team=bool(c.author and c.author.is_staff_member), body=c.body
+        )
+        for c in comments
+    ]
+    entries += [
+        ConversationEntry(
+            author=e.actor, created_at=e.created_at, from_team=True, status=e.new_value, message=e.public_message
+        )
+        for e in events
+        if e.kind == FeedbackEvent.Kind.STATUS and e.public_message
+    ]
+    return sorted(entries, key=lambda entry: entry.created_at)
+
+
+def _latest_answer(*, conversation: list[ConversationEntry], events: list[FeedbackEvent]) -> ConversationEntry | None:
+    """The team's newest word to the clients: a reply, or a decision (with or without a message)."""
+    candidates = [entry for entry in conversation if entry.from_team]
+    candidates += [
+        ConversationEntry(author=e.actor, created_at=e.created_at, from_team=True, status=e.new_value)
+        for e in events
+        if e.kind == FeedbackEvent.Kind.STATUS and not e.public_message
+    ]
+    return max(candidates, key=lambda entry: entry.created_at, default=None)
+
+
 def feedback_detail_for_client(*, user: User, pk: int) -> Feedback:
     feedback = feedback_get_visible_to(user=user, pk=pk)
     # Internal notes and internal events never leave the server for a client.
     feedback.public_comments = list(comments_visible_to(user=user, feedback=feedback))
     feedback.public_events = list(events_visible_to(user=user, feedback=feedback))
+    feedback.conversation = _conversation(comments=feedback.public_comments, events=feedback.public_events)
+    feedback.latest_answer = _latest_answer(conversation=feedback.conversation, events=feedback.public_events)
     target = feedback.merged_into
     feedback.visible_merged_into = target if target and feedback_is_visible_to(user=user, feedback=target) else None
     feedback.my_vote = Vote.objects.filter(feedback=feedback, user=user).first()

@@ -17,7 +17,7 @@ from core.pagination import light_page
 from feedback import selectors, services
 from feedback.forms import CommentForm, FeedbackSubmitForm, PortalFilterForm, PreferencesForm, VoteForm
 from feedback.models import Notification, NotificationPreference
-from feedback.policy import attachment_get_visible_to, attachments_visible_to
+from feedback.policy import attachment_get_visible_to, attachments_visible_to, feedback_is_visible_to
 
 
 def _client_or_404(user) -> None:
@@ -190,9 +190,15 @@ def portal_activity(request):
     _client_or_404(request.user)
     notifications = Paginator(
         Notification.objects.filter(user=request.user)
-        .select_related("feedback", "event", "event__actor")
+        .select_related("feedback", "feedback__merged_into", "event", "event__actor")
         .order_by("-created_at", "-id"),
         30,
     ).get_page(request.GET.get("page"))
+    for notification in notifications:
+        # A merge names the request it led to only if this client may see it (feedback.policy decides).
+        target = notification.feedback.merged_into
+        notification.merge_target = (
+            target if target and feedback_is_visible_to(user=request.user, feedback=target) else None
+        )
     mine = selectors.feedback_portal_list(user=request.user, sort="newest").filter(author=request.user)[:20]
     return render(request, "feedback/portal_activity.html", {"notifications": notifications, "mine": mine})
