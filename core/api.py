@@ -1,11 +1,15 @@
-"""Shared API pieces: one error shape, pagination, role requirements."""
+"""Shared API pieces: one error shape, strict JSON input, pagination, role requirements."""
 
+import json
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -13,6 +17,58 @@ class DefaultPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep_or_has_nul(data, limit: int) -> tuple[bool, bool]:
+    """(nests deeper than `limit`, holds a NUL character in a key or a string), without recursion."""
+    stack = [(data, 1)]
+    has_nul = False
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            has_nul = has_nul or "\x00" in value
+        elif isinstance(value, dict | list):
+            if depth > limit:
+                return True, has_nul
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                has_nul = has_nul or (isinstance(key, str) and "\x00" in key)
+                stack.append((item, depth + 1))
+    return False, has_nul
+
+
+class StrictJSONParser(JSONParser):
+    """A JSON body is one object, nested at most MAX_JSON_DEPTH levels, without NUL characters;
+    anything else is a 400 before a view sees it. Views and serializers expect a dict, PostgreSQL
+    refuses NUL in text, and a body nested 50,000 levels deep must not reach the recursion limit."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            data = json.loads(stream.read().decode(encoding), parse_constant=self._refuse_constant)
+        except RecursionError as exc:  # the C decoder stops itself at the interpreter's limit
+            raise exceptions.ParseError(self._too_deep_message()) from exc
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+            raise exceptions.ParseError(_("The body is not valid JSON.")) from exc
+        if not isinstance(data, dict):
+            raise exceptions.ParseError(_("The body must be a JSON object."))
+        too_deep, has_nul = _too_deep_or_has_nul(data, MAX_JSON_DEPTH)
+        if too_deep:
+            raise exceptions.ParseError(self._too_deep_message())
+        if has_nul:
+            raise exceptions.ParseError(_("The body contains a NUL character (\\u0000), which is not allowed."))
+        return data
+
+    @staticmethod
+    def _too_deep_message() -> str:
+        return _("The JSON body nests deeper than %(limit)d levels.") % {"limit": MAX_JSON_DEPTH}
+
+    @staticmethod
+    def _refuse_constant(name: str):
+        raise ValueError(f"{name} is not valid JSON")  # NaN, Infinity, -Infinity
 
 
 def _flatten(detail) -> str:

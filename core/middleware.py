@@ -2,6 +2,9 @@ import logging
 import time
 import uuid
 
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
 from core.logging import request_id_var, user_id_var
 
 logger = logging.getLogger("retour.request")
@@ -38,3 +41,36 @@ class RequestLogContextMiddleware:
         finally:
             request_id_var.reset(token)
             user_id_var.reset(user_token)
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character (\\x00) in a query or form parameter, name or value, is answered 400 before
+    any view runs: PostgreSQL refuses it in text, so a filter or a form field holding one would
+    otherwise end in a database error. Pages get a short translated text, the API its error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offending = self._offending_parameter(request)
+        if offending is None:
+            return self.get_response(request)
+        message = _("The parameter “%(name)s” contains a NUL character, which is not allowed.") % {
+            "name": offending.replace("\x00", "\\x00")
+        }
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"error": {"status": 400, "code": "invalid", "message": message, "fields": {offending: [message]}}},
+                status=400,
+            )
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+    @staticmethod
+    def _offending_parameter(request) -> str | None:
+        # request.POST is parsed only for form bodies (urlencoded or multipart); JSON is the parser's job.
+        sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+        for params in sources:
+            for name, values in params.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return name
+        return None

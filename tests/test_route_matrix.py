@@ -460,9 +460,19 @@ def _build_world() -> dict:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock(), media, transaction.atomic():
+def world_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, world_media):
+    """Overrides conftest's per-test folder: the world's attachments are written once, for the module."""
+    settings.MEDIA_ROOT = world_media
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, world_media):
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=world_media), transaction.atomic():
         yield _build_world()
         transaction.set_rollback(True)
 
