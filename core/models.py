@@ -31,8 +31,15 @@ class OutboundEmail(TimeStampedModel):
         related_name="+",
     )
     subject = models.CharField(_("subject"), max_length=300)
+    # For a security email (sign-in code, reset link, invitation) these are the log's redacted copy;
+    # the real bodies live in the secret_* fields until the email is sent or dead.
     text_body = models.TextField(_("text body"))
     html_body = models.TextField(_("HTML body"), blank=True)
+    is_sensitive = models.BooleanField(_("holds a secret"), default=False)
+    secret_text_body = models.TextField(_("secret text body"), blank=True)
+    secret_html_body = models.TextField(_("secret HTML body"), blank=True)
+    # The same Message-ID on every attempt, so a receiving server can drop a redelivered copy.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     template = models.CharField(_("template"), max_length=200)
     language = models.CharField(_("language"), max_length=8)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
@@ -40,6 +47,8 @@ class OutboundEmail(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # Transient failures are retried until then; a manual retry moves it forward.
+    give_up_at = models.DateTimeField(_("give up at"), null=True, blank=True)
     sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -54,3 +63,8 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.to_email}: {self.subject}"
+
+    @property
+    def secret_erased(self) -> bool:
+        """A security email whose real body was wiped: it can never be sent again."""
+        return self.is_sensitive and not self.secret_text_body

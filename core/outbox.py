@@ -1,37 +1,75 @@
-"""The email outbox: every email is a row first, then a Celery task delivers it."""
+"""The email outbox, enqueue half: every email is a row first, written in the transaction of its cause.
+
+Delivery (claim, SMTP, retries) lives in `core.delivery`; this module never imports it nor the
+tasks: a new row is published to the `core.outbox_send` task by name after commit, and the sweep
+finds any row whose publication was lost. See docs/EMAIL.md for the guarantees.
+"""
 
 import logging
-import smtplib
-import socket
 import uuid
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 import css_inline
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.models import OutboundEmail
+from core.tasks_util import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
-# Errors worth another try; anything else (a malformed address, say) is final at once.
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError, socket.timeout, TimeoutError)
-FINAL_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+SEND_TASK = "core.outbox_send"
+# What the log shows in place of a sign-in code, a reset link or an invitation link.
+REDACTED = "[redacted]"
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """Render a plain-text template (subject or body) with autoescaping off.
+
+    Subjects and text bodies are not HTML: a title like `L'export & <taxes>` must reach the reader
+    as written. Every `*.txt` email template goes through here, so new ones get it for free.
+    """
+    template = get_template(template_name)
+    return template.template.render(Context(context, autoescape=False))
 
 
 def render_email(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
-    """Render `<template>_subject.txt`, `<template>.txt` and `<template>.html` in `language`."""
+    """Render `<template>_subject.txt`, `<template>.txt` (both unescaped) and `<template>.html` (escaped)."""
     with translation.override(language):
         ctx = {"site_url": settings.SITE_URL, "language": language, **context}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
-        text = render_to_string(f"{template}.txt", ctx).strip() + "\n"
+        subject = " ".join(render_text(f"{template}_subject.txt", ctx).split())
+        text = render_text(f"{template}.txt", ctx).strip() + "\n"
         html = _inliner.inline(render_to_string(f"{template}.html", ctx))
     return subject, text, html
+
+
+def inline_css(html: str) -> str:
+    return _inliner.inline(html)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Belt and braces after rendering with placeholders: no secret value may survive in the log copy."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def message_id_new() -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "retour"
+    return f"<outbox-{uuid.uuid4().hex}@{domain}>"
+
+
+def retry_horizon() -> timedelta:
+    return timedelta(hours=settings.OUTBOX_RETRY_HORIZON_HOURS)
 
 
 def email_enqueue(
@@ -42,12 +80,26 @@ def email_enqueue(
     language: str,
     idempotency_key: str,
     recipient=None,
+    secret_keys: Iterable[str] = (),
 ) -> OutboundEmail | None:
     """Render and store one email; it is sent after the surrounding transaction commits.
 
+    `secret_keys` name the context values that are secrets (a code, a link with a token): the log
+    keeps a copy rendered with them replaced by "[redacted]", the real copy is sent then wiped.
     Returns None when an email with this idempotency key already exists.
     """
     subject, text, html = render_email(template=template, context=context, language=language)
+    secret_text = secret_html = ""
+    secret_keys = tuple(secret_keys)
+    if secret_keys:
+        secrets = [str(context[key]) for key in secret_keys if context.get(key)]
+        placeholders = dict.fromkeys(secret_keys, REDACTED)
+        shown_subject, shown_text, shown_html = render_email(
+            template=template, context={**context, **placeholders}, language=language
+        )
+        secret_text, secret_html = text, html
+        subject = redact(shown_subject, secrets)
+        text, html = redact(shown_text, secrets), redact(shown_html, secrets)
     return email_enqueue_rendered(
         to=to,
         subject=subject,
@@ -57,6 +109,8 @@ def email_enqueue(
         language=language,
         idempotency_key=idempotency_key,
         recipient=recipient,
+        secret_text_body=secret_text,
+        secret_html_body=secret_html,
     )
 
 
@@ -70,7 +124,10 @@ def email_enqueue_rendered(
     language: str,
     idempotency_key: str,
     recipient=None,
+    secret_text_body: str = "",
+    secret_html_body: str = "",
 ) -> OutboundEmail | None:
+    """Store an already rendered email. With `secret_*` bodies, `text_body`/`html_body` must be redacted."""
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.create(
@@ -79,6 +136,11 @@ def email_enqueue_rendered(
                 subject=subject[:300],
                 text_body=text_body,
                 html_body=html_body,
+                is_sensitive=bool(secret_text_body),
+                secret_text_body=secret_text_body,
+                secret_html_body=secret_html_body,
+                message_id=message_id_new(),
+                give_up_at=timezone.now() + retry_horizon(),
                 template=template,
                 language=language,
                 idempotency_key=idempotency_key,
@@ -88,123 +150,58 @@ def email_enqueue_rendered(
             logger.info("outbox duplicate key=%s skipped", idempotency_key)
             return None
         raise
-    _send_after_commit(email.pk)
-    return email
-
-
-def _send_after_commit(email_id: int) -> None:
-    from core.tasks import outbox_send
-
-    transaction.on_commit(lambda: outbox_send.delay(email_id))
-
-
-def _backoff(attempts: int) -> timedelta:
-    seconds = min(settings.OUTBOX_BACKOFF_CAP_SECONDS, settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
-    return timedelta(seconds=seconds)
-
-
-def email_claim(*, email_id: int) -> OutboundEmail | None:
-    """Atomically move a due row to `sending`. Only one caller can win a given row."""
-    now = timezone.now()
-    claimed = OutboundEmail.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        pk=email_id,
-        status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.FAILED],
-    ).update(status=OutboundEmail.Status.SENDING, attempts=F("attempts") + 1, sending_started_at=now)
-    if not claimed:
-        return None
-    return OutboundEmail.objects.get(pk=email_id)
-
-
-def email_deliver(*, email_id: int) -> OutboundEmail | None:
-    """Claim and send one email. Returns the row as left, or None if it was not ours to send.
-
-    On a transient error the row goes back to `failed` with a backoff; after the last attempt, `dead`.
-    """
-    email = email_claim(email_id=email_id)
-    if email is None:
-        return None
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.text_body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to_email],
-        headers={"Message-ID": f"<outbox-{email.pk}-{uuid.uuid4().hex[:8]}@retour>"},
-        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
-    )
-    if email.html_body:
-        message.attach_alternative(email.html_body, "text/html")
-    try:
-        message.send()
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        final = isinstance(exc, FINAL_ERRORS) or not isinstance(exc, TRANSIENT_ERRORS)
-        if final or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            email.status = OutboundEmail.Status.DEAD
-            email.next_attempt_at = None
-        else:
-            email.status = OutboundEmail.Status.FAILED
-            email.next_attempt_at = timezone.now() + _backoff(email.attempts)
-        email.last_error = error
-        email.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
-        logger.warning("outbox email=%s attempt=%s status=%s error=%s", email.pk, email.attempts, email.status, error)
-        return email
-    email.status = OutboundEmail.Status.SENT
-    email.sent_at = timezone.now()
-    email.last_error = ""
-    email.next_attempt_at = None
-    email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "updated_at"])
-    logger.info("outbox email=%s sent to=%s template=%s", email.pk, email.to_email, email.template)
+    enqueue_on_commit(SEND_TASK, email.pk)
     return email
 
 
 def email_retry(*, email: OutboundEmail) -> OutboundEmail:
-    """Put a failed or dead email back in the queue now (an admin's action)."""
+    """Put a failed or dead email back in the queue now (an operator's action).
+
+    A security email whose secret was wiped cannot be sent again: the person asks for a new code.
+    """
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
         if email.status not in (OutboundEmail.Status.FAILED, OutboundEmail.Status.DEAD):
             return email
+        if email.secret_erased:
+            raise ValidationError(
+                _(
+                    "This email held a sign-in code or a secret link, erased once it was sent or given up. "
+                    "It cannot be sent again: ask the person to request a new code or link."
+                )
+            )
         email.status = OutboundEmail.Status.PENDING
         email.next_attempt_at = None
-        # A manual retry earns a fresh set of attempts.
+        # A manual retry earns a fresh set of attempts and a fresh horizon.
         email.attempts = 0
-        email.save(update_fields=["status", "next_attempt_at", "attempts", "updated_at"])
-        _send_after_commit(email.pk)
+        email.give_up_at = timezone.now() + retry_horizon()
+        email.save(update_fields=["status", "next_attempt_at", "attempts", "give_up_at", "updated_at"])
+        enqueue_on_commit(SEND_TASK, email.pk)
     return email
 
 
-def email_send_test(*, to: str, actor, language: str) -> OutboundEmail:
-    """Queue a test email and try to deliver it at once so the admin sees the SMTP answer."""
+def email_retry_dead(*, since: datetime, until: datetime) -> int:
+    """Queue again every dead email created in [since, until), in one go (after an outage, say).
+
+    Security emails whose secret was wiped are left dead. Returns how many emails were queued.
+    """
+    now = timezone.now()
     with transaction.atomic():
-        email = email_enqueue(
-            to=to,
-            template="core/emails/test",
-            context={"actor": actor, "to": to},
-            language=language,
-            idempotency_key=f"test:{uuid.uuid4()}",
+        ids = list(
+            OutboundEmail.objects.select_for_update()
+            .filter(status=OutboundEmail.Status.DEAD, created_at__gte=since, created_at__lt=until)
+            .exclude(is_sensitive=True, secret_text_body="")
+            .order_by("id")
+            .values_list("id", flat=True)
         )
-    email.refresh_from_db()
-    if email.status == OutboundEmail.Status.PENDING:
-        email_deliver(email_id=email.pk)
-        email.refresh_from_db()
-    return email
-
-
-def outbox_due_ids(*, now=None, stale_after: timedelta = timedelta(minutes=2), limit: int = 500) -> list[int]:
-    """Rows a worker should (re)try: pending and left behind, or failed and due."""
-    now = now or timezone.now()
-    queryset = OutboundEmail.objects.filter(
-        Q(status=OutboundEmail.Status.PENDING, created_at__lte=now - stale_after, next_attempt_at__isnull=True)
-        | Q(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
-        | Q(status=OutboundEmail.Status.FAILED, next_attempt_at__lte=now)
-    ).order_by("id")
-    return list(queryset.values_list("id", flat=True)[:limit])
-
-
-def outbox_release_stuck(*, now=None) -> int:
-    """A worker that died mid-send leaves `sending`; give those rows back as failed (due now)."""
-    now = now or timezone.now()
-    stuck_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
-    return OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.SENDING, sending_started_at__lte=now - stuck_after
-    ).update(status=OutboundEmail.Status.FAILED, next_attempt_at=now, last_error="worker lost while sending")
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            status=OutboundEmail.Status.PENDING,
+            next_attempt_at=None,
+            attempts=0,
+            give_up_at=now + retry_horizon(),
+            updated_at=now,
+        )
+        for email_id in ids:
+            enqueue_on_commit(SEND_TASK, email_id)
+    logger.info("outbox retry of %s dead emails created in [%s, %s)", len(ids), since, until)
+    return len(ids)

@@ -5,7 +5,7 @@ from core.models import OutboundEmail
 
 
 def email_list(*, status: str = "", q: str = "") -> QuerySet[OutboundEmail]:
-    queryset = OutboundEmail.objects.defer("html_body", "text_body")
+    queryset = OutboundEmail.objects.defer("html_body", "text_body", "secret_text_body", "secret_html_body")
     if status:
         queryset = queryset.filter(status=status)
     if q:

@@ -2,16 +2,18 @@ import redis
 from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from core import navigation, outbox
-from core.forms import EmailFilterForm, TestEmailForm
+from core import delivery, navigation, outbox
+from core.forms import EmailFilterForm, RetryDeadForm, TestEmailForm
 from core.models import OutboundEmail
 from core.permissions import product_owner_required
 from core.selectors import email_get, email_list, email_status_counts
@@ -67,6 +69,7 @@ def email_log(request):
             "page": page,
             "status_counts": [(value, label, counts.get(value, 0)) for value, label in OutboundEmail.Status.choices],
             "test_form": TestEmailForm(initial={"language": request.user.language, "to": request.user.email}),
+            "retry_dead_form": RetryDeadForm(),
         },
     )
 
@@ -89,7 +92,11 @@ def email_html(request, pk: int):
 @product_owner_required
 @require_POST
 def email_retry(request, pk: int):
-    email = outbox.email_retry(email=email_get(pk=pk))
+    try:
+        email = outbox.email_retry(email=email_get(pk=pk))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("core:email_detail", pk=pk)
     if email.status == OutboundEmail.Status.PENDING:
         messages.success(request, _("The email is queued again."))
     else:
@@ -99,12 +106,33 @@ def email_retry(request, pk: int):
 
 @product_owner_required
 @require_POST
+def email_retry_dead(request):
+    """Queue again, in one action, every dead email of a period (after an outage has been fixed)."""
+    form = RetryDeadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("core:email_list")
+    since, until = form.window()
+    count = outbox.email_retry_dead(since=since, until=until)
+    if count:
+        messages.success(
+            request,
+            ngettext("%(count)s dead email is queued again.", "%(count)s dead emails are queued again.", count)
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("No dead email to retry in that period."))
+    return redirect("core:email_list")
+
+
+@product_owner_required
+@require_POST
 def email_test(request):
     form = TestEmailForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address for the test email."))
         return redirect("core:email_list")
-    email = outbox.email_send_test(
+    email = delivery.email_send_test(
         to=form.cleaned_data["to"], actor=request.user, language=form.cleaned_data["language"]
     )
     if email.status == OutboundEmail.Status.SENT:

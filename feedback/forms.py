@@ -257,4 +257,6 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, current: dict[str, bool], **kwargs):
         super().__init__(*args, **kwargs)
         for value, label in NotificationPreference.Event.choices:
+            if value == NotificationPreference.Event.ANSWERED:
+                continue  # staff only: clients are never told that a client answered
             self.fields[value] = forms.BooleanField(label=label, required=False, initial=current.get(value, True))

@@ -1,8 +1,17 @@
 from celery import shared_task
 
-from feedback.notifications import event_notify
+from feedback.notifications import event_notify, fanout_due_ids
 
 
 @shared_task(name="feedback.notify_event", acks_late=True)
 def notify_event(event_id: int) -> int:
     return event_notify(event_id=event_id)
+
+
+@shared_task(name="feedback.fanout_sweep", acks_late=True)
+def fanout_sweep() -> int:
+    """Re-queue the fan-out of public events left behind (the broker was down at commit, a task was lost)."""
+    ids = fanout_due_ids()
+    for event_id in ids:
+        notify_event.delay(event_id)
+    return len(ids)

@@ -165,9 +165,13 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Retour <retour@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
-OUTBOX_BACKOFF_BASE_SECONDS = 30
-OUTBOX_BACKOFF_CAP_SECONDS = 3600
+# Transient failures are retried (30 s doubling up to 1 h) until this long after creation, then dead:
+# a night-long SMTP outage loses nothing. Only an SMTP 5xx refusal is final at once. See docs/EMAIL.md.
+OUTBOX_RETRY_HORIZON_HOURS = env.int("OUTBOX_RETRY_HORIZON_HOURS", default=24)
+OUTBOX_BACKOFF_BASE_SECONDS = env.int("OUTBOX_BACKOFF_BASE_SECONDS", default=30)
+OUTBOX_BACKOFF_CAP_SECONDS = env.int("OUTBOX_BACKOFF_CAP_SECONDS", default=3600)
+# A public feedback event still not fanned out this long after creation is re-queued by the sweep.
+OUTBOX_FANOUT_STALE_SECONDS = 60
 
 # Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
@@ -186,7 +190,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
+    "feedback-fanout-sweep": {"task": "feedback.fanout_sweep", "schedule": 60.0},
 }
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# When Redis is down at commit, give up publishing quickly: the request answers and the sweep recovers.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_ALWAYS_EAGER = False
 
 # Django REST Framework
@@ -208,6 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="1200/min"),
+        "bad_token": env("API_THROTTLE_BAD_TOKEN", default="20/min"),
     },
     # JSON bodies must be one object, bounded in depth, without NUL; forms stay for the browsable API.
     "DEFAULT_PARSER_CLASSES": [

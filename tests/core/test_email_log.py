@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core import outbox
+from core import delivery
 from core.models import OutboundEmail
 from tests.core.test_outbox import enqueue, smtp_down
 
@@ -37,7 +37,7 @@ def test_test_email_validates_the_address(login, product_owner):
 
 def test_email_log_filters_by_status(login, product_owner):
     sent = enqueue(key="a", to="sent@example.org")
-    outbox.email_deliver(email_id=sent.pk)
+    delivery.email_deliver(email_id=sent.pk)
     enqueue(key="b", to="waiting@example.org")
     client = login(product_owner)
     pending_page = client.get(reverse("core:email_list"), {"status": "pending"})
@@ -62,7 +62,7 @@ def test_email_log_query_count_does_not_grow_with_rows(login, product_owner):
 def test_failed_email_detail_shows_error_and_can_be_retried(login, product_owner, django_capture_on_commit_callbacks):
     email = enqueue()
     with smtp_down():
-        outbox.email_deliver(email_id=email.pk)
+        delivery.email_deliver(email_id=email.pk)
     client = login(product_owner)
     detail = client.get(reverse("core:email_detail", args=[email.pk]))
     assert b"ConnectionRefusedError" in detail.content
