@@ -9,6 +9,7 @@ urlpatterns = [
     path("triage/bulk/", views.triage_bulk, name="triage_bulk"),
     path("triage/counts/", views.triage_counts, name="triage_counts"),
     path("triage/log/", views.triage_log_on_behalf, name="triage_log"),
+    path("triage/activity/", views.triage_activity, name="triage_activity"),
     path("triage/views/<int:pk>/delete/", views.triage_saved_view_delete, name="triage_saved_view_delete"),
     path("triage/feedback/<int:pk>/", views.triage_detail, name="triage_detail"),
     path("triage/feedback/<int:pk>/duplicates/", views.triage_duplicates, name="triage_duplicates"),

@@ -173,6 +173,7 @@ ROUTES: dict[str, list[Case]] = {
     ],
     "feedback:triage_counts": [Case(expect={"GET": STAFF_PAGE})],
     "feedback:triage_log": [Case(expect={"GET": STAFF_PAGE, "POST": STAFF_PAGE})],
+    "feedback:triage_activity": [Case(expect={"GET": STAFF_PAGE, "POST": STAFF_PAGE})],
     "feedback:triage_saved_view_delete": [
         Case(
             kwargs={"pk": "saved_view_other_user"},

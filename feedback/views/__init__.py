@@ -8,6 +8,7 @@ from feedback.views.portal import (  # noqa: F401
     portal_submit,
 )
 from feedback.views.triage import (  # noqa: F401
+    triage_activity,
     triage_bulk,
     triage_counts,
     triage_detail,

@@ -270,3 +270,23 @@ def triage_log_on_behalf(request):
             messages.success(request, _("Request logged for %(name)s.") % {"name": author.get_full_name()})
             return redirect("feedback:triage_detail", pk=feedback.pk)
     return render(request, "feedback/triage_log.html", {"form": form})
+
+
+@staff_required
+def triage_activity(request):
+    """A staff member's notifications (a client answered a question on a request they handle)."""
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from feedback.models import Notification
+
+    mine = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        messages.success(request, _("All notifications are marked as read."))
+        return redirect("feedback:triage_activity")
+    unread = mine.filter(read_at__isnull=True).count()
+    page = Paginator(
+        mine.select_related("feedback__organization", "event__actor").order_by("-created_at", "-id"), 50
+    ).get_page(request.GET.get("page"))
+    return render(request, "feedback/triage_activity.html", {"page": page, "unread": unread})
