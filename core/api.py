@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,6 +17,28 @@ class DefaultPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class StrictCursorPagination(CursorPagination):
+    """A cursor whose position does not fit the ordering field ("p=abc", "p=1.5" on an id) is an
+    invalid cursor (404), like one that does not decode — not a ValueError from the ORM (500).
+    Use it instead of DRF's CursorPagination."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
+        field = self._model._meta.get_field(ordering.lstrip("-"))
+        try:
+            field.to_python(cursor.position)
+        except DjangoValidationError as exc:
+            raise exceptions.NotFound(self.invalid_cursor_message) from exc
+        return cursor
 
 
 MAX_JSON_DEPTH = 32
