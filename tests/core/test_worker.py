@@ -1,115 +1,89 @@
 """A real Celery worker process, the real Redis broker and a real SMTP server on loopback."""
 
 import os
-import socket
-import subprocess
-import sys
+import signal
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
+from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import timezone
 
-from config.celery import app as celery_app
 from core import outbox
 from core.models import OutboundEmail
+from core.tasks import outbox_sweep
 
 pytestmark = pytest.mark.worker
-ROOT = Path(__file__).resolve().parents[2]
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def worker(transactional_db, smtp_server, settings):
-    controller, _inbox = smtp_server
-    queue = f"retour-test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    try:
-        yield process
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output)  # shown by pytest when the test fails
-
-
-def test_worker_sends_an_outbox_email_end_to_end(worker, smtp_server):
-    _controller, inbox = smtp_server
+def enqueue(key: str) -> OutboundEmail:
     with transaction.atomic():
-        email = outbox.email_enqueue(
+        return outbox.email_enqueue(
             to="reader@example.org",
             template="core/emails/test",
             context={"actor": None, "to": "reader@example.org"},
             language="en",
-            idempotency_key="worker-e2e",
+            idempotency_key=key,
         )
-    deadline = time.monotonic() + 45
+
+
+def wait_for(condition, *, workers=(), timeout=45.0):
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        email.refresh_from_db()
-        if email.status == OutboundEmail.Status.SENT and inbox.messages:
-            break
-        assert worker.poll() is None, "the worker exited early"
-        time.sleep(0.25)
-    assert email.status == OutboundEmail.Status.SENT, email.last_error
+        if condition():
+            return True
+        for process in workers:
+            assert process.poll() is None, "the worker exited early"
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_sends_an_outbox_email_end_to_end(worker, smtp_server):
+    _controller, inbox = smtp_server
+    email = enqueue("worker-e2e")
+    assert wait_for(
+        lambda: OutboundEmail.objects.get(pk=email.pk).status == "sent" and inbox.messages, workers=[worker]
+    )
+    email.refresh_from_db()
     assert email.attempts == 1
     assert len(inbox.messages) == 1
     assert inbox.messages[0].rcpt_tos == ["reader@example.org"]
     assert b"Retour test email" in inbox.messages[0].content
+
+
+def test_worker_retries_a_greylisted_email_and_sends_it(worker, smtp_server):
+    """450 is greylisting: the worker schedules a retry itself (backoff 1 s in this worker) and it goes out."""
+    _controller, inbox = smtp_server
+    inbox.rcpt_replies = ["450 4.2.0 Greylisted, come back later"]
+    email = enqueue("worker-greylisted")
+    assert wait_for(lambda: OutboundEmail.objects.get(pk=email.pk).status == "sent", workers=[worker])
+    email.refresh_from_db()
+    assert email.attempts == 2  # the 450 cost one attempt, not the email
+    assert len(inbox.messages) == 1
+
+
+def test_worker_killed_after_the_server_accepted_resends_with_the_same_message_id(start_worker, smtp_server):
+    """The one duplicate left (at least once): the worker dies between the server's accept and the
+    `sent` UPDATE. The sweep sends again, with the Message-ID stored on the row, so the copies match."""
+    _controller, inbox = smtp_server
+    inbox.hold = True  # the server records the message, then keeps the worker waiting for its 250
+    first = start_worker()
+    email = enqueue("worker-killed")
+    assert wait_for(inbox.received.is_set, workers=[first])
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    inbox.hold = False
+    inbox.release.set()
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENDING
+    # Later: the sweep finds the row stuck in `sending` (backdated here instead of waiting minutes).
+    OutboundEmail.objects.filter(pk=email.pk).update(sending_started_at=timezone.now() - timedelta(hours=1))
+    second = start_worker()
+    outbox_sweep.delay()
+    assert wait_for(lambda: OutboundEmail.objects.get(pk=email.pk).status == "sent", workers=[second])
+    email.refresh_from_db()
+    assert email.attempts == 2
+    assert len(inbox.messages) == 2
+    ids = [message_from_bytes(envelope.original_content)["Message-ID"] for envelope in inbox.messages]
+    assert ids == [email.message_id, email.message_id]
