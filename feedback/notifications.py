@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.outbox import email_enqueue
 from feedback.models import Comment, Feedback, FeedbackEvent, Follow, Notification, NotificationPreference, Vote
+from feedback.policy import feedback_audience
 
 EVENT_PREFERENCE = {
     FeedbackEvent.Kind.STATUS: NotificationPreference.Event.STATUS,
@@ -44,7 +45,9 @@ def event_recipients(*, event: FeedbackEvent) -> list[User]:
         ids.update(Vote.objects.filter(feedback=feedback).values_list("user_id", flat=True))
         ids.update(Follow.objects.filter(feedback=feedback).values_list("user_id", flat=True))
     ids.discard(event.actor_id)
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+    users = User.objects.filter(pk__in=ids, is_active=True).select_related("client_membership__organization")
+    # Whatever path led them here (an old vote, a merge), only people who may see the request hear of it.
+    return feedback_audience(feedback=feedback, users=users.order_by("pk"))
 
 
 def event_needs_fanout_q() -> Q:
@@ -72,6 +75,9 @@ def event_notify(*, event_id: int) -> int:
 def _fan_out(event: FeedbackEvent) -> int:
     preference = EVENT_PREFERENCE[event.kind]
     recipients = event_recipients(event=event)
+    if event.kind == FeedbackEvent.Kind.MERGED and event.feedback.merged_into is not None:
+        # The email names and links the target: only to people who may see it (feedback_merge ensures all may).
+        recipients = feedback_audience(feedback=event.feedback.merged_into, users=recipients)
     muted = set(
         NotificationPreference.objects.filter(user__in=recipients, event=preference, email=False).values_list(
             "user_id", flat=True

@@ -309,3 +309,18 @@ def test_client_admin_invitation_does_not_reveal_existing_accounts(login, admin_
     assert Invitation.objects.filter(email=member_b.email).exists()
     notice = OutboundEmail.objects.get(to_email=member_b.email)
     assert "/invitations/" not in notice.text_body  # nothing to accept: they can sign in
+
+
+def test_fan_out_reaches_only_people_who_may_see_the_request(
+    django_capture_on_commit_callbacks, product_owner, member_a, member_b, admin_b
+):
+    """A Globex voter on an Acme request that later became private hears nothing more of it."""
+    item = feedback_for(author=member_a, title=PRIVATE_TITLE, visibility="public")
+    services.vote_cast(feedback=item, user=member_b, importance="critical")
+    Feedback.objects.filter(pk=item.pk).update(visibility="private")
+    item.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.feedback_change_status(feedback=item, actor=product_owner, status="planned")
+        services.comment_add(feedback=item, author=product_owner, body="Shipping soon")
+    assert OutboundEmail.objects.filter(to_email=member_a.email).count() == 2
+    assert_nothing_reached([member_b, admin_b])
