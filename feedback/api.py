@@ -23,6 +23,20 @@ class FeedbackCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    invalid_cursor_message = _("This page link is not valid: start again from the first page.")
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # The position is an id (the ordering): anything else would reach the database as text.
+        if cursor is not None and cursor.position is not None:
+            try:
+                position = int(cursor.position)
+            except (TypeError, ValueError) as exc:
+                raise exceptions.NotFound(self.invalid_cursor_message) from exc
+            if not 0 <= position < 2**63:
+                raise exceptions.NotFound(self.invalid_cursor_message)
+            cursor = cursor._replace(position=str(position))
+        return cursor
 
 
 class FeedbackFilter(django_filters.FilterSet):
