@@ -1,8 +1,13 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from core.api import api_not_found
 
 app_name = "api"
 
 urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("feedback.api_urls")),
+    # Last: any other /api/v1/ address (an id that is not a number, a typo) answers 404 in the
+    # API's error shape rather than with the HTML error page.
+    re_path(r"^(?P<path>.*)$", api_not_found, name="not_found"),
 ]

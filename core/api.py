@@ -5,8 +5,9 @@ import json
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -128,3 +129,10 @@ def exception_handler(exc, context):
         message = _flatten(exc.detail) if hasattr(exc, "detail") else str(exc)
     response.data = {"error": {"status": response.status_code, "code": code, "message": str(message), "fields": fields}}
     return response
+
+
+@csrf_exempt  # it changes nothing, and an API client sends no CSRF token: 404, not the CSRF 403 page
+def api_not_found(request, path: str = ""):
+    """An address under the API that no endpoint answers: 404 in the API's error shape."""
+    message = str(_("Not found."))
+    return JsonResponse({"error": {"status": 404, "code": "not_found", "message": message, "fields": {}}}, status=404)

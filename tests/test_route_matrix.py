@@ -237,6 +237,21 @@ ROUTES: dict[str, list[Case]] = {
     # --- the API (its schema is checked against these below) ---
     "api_schema": [Case(expect={"GET": PUBLIC})],
     "api_docs": [Case(expect={"GET": PUBLIC})],
+    # The catch-all after every endpoint: an id that is not a number, or no endpoint at all.
+    "api:not_found": [
+        Case(
+            api=True,
+            kwargs={"path": "no-such-endpoint/"},
+            expect={m: dict.fromkeys(PUBLIC, NOT_FOUND) for m in ("GET", "POST", "PATCH", "DELETE")},
+            label="no such endpoint",
+        ),
+        Case(
+            api=True,
+            kwargs={"path": "feedback/abc/"},
+            expect={"GET": dict.fromkeys(PUBLIC, NOT_FOUND)},
+            label="id not a number",
+        ),
+    ],
     "api:me": [Case(api=True, expect={"GET": api_roles(clients=OK)})],
     "api:organization_list": [Case(api=True, expect={"GET": api_roles(clients=OK)})],
     "api:organization_detail": [

@@ -219,12 +219,8 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="1200/min"),
         "bad_token": env("API_THROTTLE_BAD_TOKEN", default="20/min"),
     },
-    # JSON bodies must be one object, bounded in depth, without NUL; forms stay for the browsable API.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.api.StrictJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API reads JSON only (a form body is a 415): one object, bounded in depth, without NUL.
+    "DEFAULT_PARSER_CLASSES": ["core.api.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

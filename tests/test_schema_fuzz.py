@@ -1,0 +1,99 @@
+"""Schemathesis against /api/schema/, in process through the WSGI application: for every operation,
+generated requests (valid and invalid) with a client's token and with a product owner's token must
+never cost a server error, and every documented answer must match its schema.
+
+Bounded (25 examples per operation, derandomized) so it runs in `make test`. status_code_conformance
+is not among the checks: the schema documents successes only, so every refusal (400, 403, 404) would
+count as a failure; the error shape is asserted for each refusal instead.
+"""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from accounts.models import Membership
+from accounts.services import api_token_create
+from config.wsgi import application
+from feedback.models import Comment
+from tests.factories import OrganizationFactory, StaffFactory, client_user, feedback_for
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction(db):
+    """Requests go through the WSGI application itself, not Django's test client: like the test
+    client, keep Django from closing the connection (and the test's transaction) after each one."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+# Loaded at collection through the application itself: serving the schema touches no database.
+# (schemathesis.pytest.from_fixture would load it inside a test, but its lazy loader does not work
+# with pytest 9 yet: it sets `request.node._nodeid`, which pytest 9 no longer has.)
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture
+def fuzz_world(db):
+    """Two companies with uneven data; the ids of some real requests, so that generated ids hit
+    existing rows too (own, public, and another company's private one)."""
+    acme = OrganizationFactory(name="Acme", slug="acme")
+    globex = OrganizationFactory(name="Globex", slug="globex")
+    member_a = client_user(organization=acme, email="member@acme.test")
+    admin_b = client_user(organization=globex, role=Membership.Role.ADMIN, email="admin@globex.test")
+    own = [feedback_for(author=member_a, title=f"Acme request number {i}") for i in range(3)]
+    public_b = feedback_for(author=admin_b, title="Globex public idea", visibility="public")
+    private_b = feedback_for(author=admin_b, title="Globex private wish")
+    Comment.objects.create(feedback=own[0], author=admin_b, body="Note", is_internal=True)
+    product_owner = StaffFactory(email="po@retour.test")  # with TOTP, as staff must be
+    return {
+        "ids": [f.pk for f in (*own, public_b, private_b)] + [acme.pk, globex.pk],
+        "tokens": {
+            "client": api_token_create(user=member_a, name="fuzz")[1],
+            "product_owner": api_token_create(user=product_owner, name="fuzz")[1],
+        },
+    }
+
+
+FUZZ_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _call(case, fuzz_world, role: str) -> None:
+    ids = fuzz_world["ids"]
+    for name, value in (case.path_parameters or {}).items():
+        if isinstance(value, int) and value % 2 == 0:  # half the generated ids point at real rows
+            case.path_parameters[name] = ids[(value // 2) % len(ids)]
+    response = case.call_and_validate(
+        headers={"Authorization": f"Token {fuzz_world['tokens'][role]}"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )
+    if response.status_code >= 400:
+        # Every refusal speaks the API's error shape, whatever part of the stack refused.
+        described = f"{case.method} {case.formatted_path} -> {response.status_code} {response.text[:200]!r}"
+        assert response.headers.get("content-type", [""])[0].startswith("application/json"), described
+        error = response.json()["error"]
+        assert error["status"] == response.status_code and error["message"], described
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_with_a_client_token(case, fuzz_world):
+    _call(case, fuzz_world, "client")
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_with_a_product_owner_token(case, fuzz_world):
+    _call(case, fuzz_world, "product_owner")
