@@ -133,6 +133,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Public self-signup is closed: client users join by invitation.
 RETOUR_OPEN_SIGNUP = env.bool("RETOUR_OPEN_SIGNUP", default=False)
+# With sign-up closed, an unknown address gets no "create an account" email pointing at a closed page.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = RETOUR_OPEN_SIGNUP
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Retour"
 # Staff must enrol TOTP; only development settings may relax this.
