@@ -5,38 +5,23 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Language, Organization, User
-from core.api import DefaultPagination
+from core.api import DefaultPagination, StrictCursorPagination
 from core.serializers import StrictInput
 from feedback import limits, policy, selectors, services
 from feedback.models import Comment, Feedback, ProductArea, Tag
 
 
-class FeedbackCursorPagination(CursorPagination):
+class FeedbackCursorPagination(StrictCursorPagination):
     """Deep pages stay as fast as the first one."""
 
     ordering = "-id"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    invalid_cursor_message = _("This page link is not valid: start again from the first page.")
-
-    def decode_cursor(self, request):
-        cursor = super().decode_cursor(request)
-        # The position is an id (the ordering): anything else would reach the database as text.
-        if cursor is not None and cursor.position is not None:
-            try:
-                position = int(cursor.position)
-            except (TypeError, ValueError) as exc:
-                raise exceptions.NotFound(self.invalid_cursor_message) from exc
-            if not 0 <= position < 2**63:
-                raise exceptions.NotFound(self.invalid_cursor_message)
-            cursor = cursor._replace(position=str(position))
-        return cursor
 
 
 class FeedbackFilter(django_filters.FilterSet):
@@ -80,7 +65,7 @@ class FeedbackOutput(serializers.ModelSerializer):
     """For clients: which company asked is shown only on their own company's requests."""
 
     organization = serializers.SerializerMethodField()
-    product_area = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product_area = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
 
     class Meta:

@@ -90,9 +90,11 @@ def triage_counts(request):
     params = request.GET.copy()
     params.pop("page", None)
     form = InboxFilterForm(params)
-    filters = form.cleaned_data if form.is_valid() else {}
-    filters = {k: v for k, v in filters.items() if k != "status"}
-    counts = selectors.feedback_status_counts_bounded(filters=filters)
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if k != "status"}
+        counts = selectors.feedback_status_counts_bounded(filters=filters)
+    else:
+        counts = None  # the inbox shows the filter errors; counting "everything" instead would mislead
     cap = selectors.STATUS_COUNT_CAP
     base = {k: v for k, v in params.lists() if k != "status"}
     status_links = [
