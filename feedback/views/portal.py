@@ -38,6 +38,15 @@ def _form_errors_from(form, exc: ValidationError) -> None:
 SUBMIT_FIELDS = ("title", "description", "kind", "product_area", "importance", "visibility", "attachments")
 
 
+def keep_files_notice(request, form) -> None:
+    """A browser cannot keep chosen files across a refused form: say so rather than drop them silently."""
+    if request.method == "POST" and request.FILES and form.errors and "attachments" not in form.errors:
+        form.add_error(
+            "attachments",
+            _("Your files were not kept because of the errors above: choose them again before sending."),
+        )
+
+
 def submit_from_form(form, *, author, **extra):
     """feedback_submit with a submission form's cleaned data (portal, or staff on behalf)."""
     values = {name: form.cleaned_data[name] for name in SUBMIT_FIELDS}
@@ -80,6 +89,7 @@ def portal_submit(request):
         else:
             messages.success(request, _("Thank you: your request is recorded. You will be told of every decision."))
             return redirect("feedback:portal_detail", pk=feedback.pk)
+    keep_files_notice(request, form)
     return render(request, "feedback/portal_submit.html", {"form": form})
 
 

@@ -30,7 +30,7 @@ from feedback.forms import (
 )
 from feedback.models import Feedback, ProductArea, SavedView, Tag
 from feedback.policy import Action, feedback_actions_for, feedback_require
-from feedback.views.portal import _form_errors_from, submit_from_form
+from feedback.views.portal import _form_errors_from, keep_files_notice, submit_from_form
 
 DEFAULT_INBOX_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW]
 
@@ -271,6 +271,7 @@ def triage_log_on_behalf(request):
         else:
             messages.success(request, _("Request logged for %(name)s.") % {"name": author.get_full_name()})
             return redirect("feedback:triage_detail", pk=feedback.pk)
+    keep_files_notice(request, form)
     return render(request, "feedback/triage_log.html", {"form": form})
 
 

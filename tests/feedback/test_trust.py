@@ -324,3 +324,19 @@ def test_fan_out_reaches_only_people_who_may_see_the_request(
         services.comment_add(feedback=item, author=product_owner, body="Shipping soon")
     assert OutboundEmail.objects.filter(to_email=member_a.email).count() == 2
     assert_nothing_reached([member_b, admin_b])
+
+
+def test_files_lost_to_another_fields_error_are_announced(login, member_a):
+    response = login(member_a).post(
+        reverse("feedback:portal_submit"),
+        {
+            "title": "abc",  # too short
+            "kind": "idea",
+            "importance": "important",
+            "visibility": "private",
+            "attachments": [SimpleUploadedFile("shot.png", PNG, content_type="image/png")],
+        },
+    )
+    assert response.status_code == 200
+    assert "choose them again" in response.content.decode()
+    assert not Attachment.objects.exists()
