@@ -50,6 +50,7 @@ def test_public_request_voted_by_another_company_cannot_be_merged_into_a_private
     assert public.status != Feedback.Status.MERGED
     assert private_a.vote_count == 1 and private_a.organization_count == 1  # Globex's vote did not move in
     # Once the target is public, the merge goes through, and Globex is led to a request it can see.
+    assert_nothing_reached([member_b, admin_b])
     Feedback.objects.filter(pk=private_a.pk).update(visibility="public")
     services.feedback_merge(source=public, target=Feedback.objects.get(pk=private_a.pk), actor=product_owner)
     assert login(member_b).get(reverse("feedback:portal_detail", args=[private_a.pk])).status_code == 200
