@@ -3,8 +3,13 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
-# The interpreter that creates the virtualenv: the newest python3.x on PATH (3.11+ is checked).
-PYTHON ?= $(firstword $(foreach candidate,python3.13 python3.12 python3.11 python3,$(shell command -v $(candidate) 2>/dev/null)))
+# The interpreter that creates the virtualenv: the first of python3, python3.13, python3.12,
+# python3.11 on PATH that really runs and is 3.11+ (a pyenv shim may exist without its Python).
+ifndef PYTHON
+PYTHON := $(shell for c in python3 python3.13 python3.12 python3.11; do \
+	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
+	&& { command -v $$c; break; }; done)
+endif
 
 # The one port `make run` serves on. Like honcho (which starts the processes), a value in .env wins
 # over the environment; Django reads the same RETOUR_PORT for SITE_URL and the demo message.
