@@ -8,6 +8,11 @@ class RoadmapConfig(AppConfig):
 
     def ready(self) -> None:
         from core import navigation
+        from feedback import extensions
+        from roadmap import panels, services
+
+        extensions.register_demand_listener(services.business_case_on_demand_change)
+        extensions.register_detail_panel("roadmap", panels.feedback_roadmap_panel)
 
         navigation.register(
             navigation.NavEntry(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from core.tasks_util import enqueue_on_commit
+from feedback import extensions
 from feedback.models import (
     Feedback,
     FeedbackEvent,
@@ -35,6 +36,7 @@ def feedback_recount(*, feedback_id: int) -> None:
         revenue=revenue or 0,
         hot_score=hot_score_expression(totals["n"]),
     )
+    extensions.demand_changed(feedback_id=feedback_id)  # e.g. the roadmap's business case
 
 
 HOT_SCORE_PERIOD_SECONDS = 7 * 24 * 3600

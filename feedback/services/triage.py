@@ -25,8 +25,11 @@ from feedback.services._common import (
 )
 
 
-def feedback_change_status(*, feedback: Feedback, actor: User, status: str, public_message: str = "") -> Feedback:
-    """A decision on a request. Declining needs a public reason; asking for details needs the question."""
+def feedback_change_status(
+    *, feedback: Feedback, actor: User, status: str, public_message: str = "", notify: bool = True
+) -> Feedback:
+    """A decision on a request. Declining needs a public reason; asking for details needs the question.
+    `notify=False` when the caller tells the people concerned itself (a release announces once per person)."""
     feedback_require(user=actor, action=Action.DECIDE, feedback=feedback)
     public_message = (public_message or "").strip()
     if status not in Feedback.Status.values or status == Feedback.Status.MERGED:
@@ -52,7 +55,11 @@ def feedback_change_status(*, feedback: Feedback, actor: User, status: str, publ
         event = _event(
             feedback, actor, FeedbackEvent.Kind.STATUS, old=old, new=status, message=public_message, public=True
         )
-        _notify_after_commit(event)
+        if notify:
+            _notify_after_commit(event)
+        else:
+            event.fanned_out_at = timezone.now()  # the sweep must not fan it out either
+            event.save(update_fields=["fanned_out_at"])
     return feedback
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.pagination import light_page
-from feedback import selectors, services
+from feedback import extensions, selectors, services
 from feedback.forms import CommentForm, FeedbackSubmitForm, PortalFilterForm, PreferencesForm, VoteForm
 from feedback.models import Notification, NotificationPreference
 from feedback.policy import attachment_get_visible_to, attachments_visible_to, feedback_is_visible_to
@@ -158,6 +158,7 @@ def _portal_detail_page(request, pk: int, *, comment_form=None, status: int = 20
         {
             "feedback": detail,
             "attachments": attachments_visible_to(user=request.user, feedback=detail),
+            "panels": extensions.detail_panels(user=request.user, feedback=detail, staff_page=False),
             "vote_form": VoteForm(initial={"importance": detail.my_vote.importance if detail.my_vote else "important"}),
             "comment_form": comment_form or CommentForm(),
         },

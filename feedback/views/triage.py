@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.pagination import light_page
 from core.permissions import staff_required
-from feedback import selectors, services
+from feedback import extensions, selectors, services
 from feedback.forms import (
     AreaForm,
     AssignForm,
@@ -202,6 +202,7 @@ def triage_detail(request, pk: int):
             "feedback": feedback,
             "voters_by_org": voters_by_org.items(),
             "can": feedback_actions_for(user=request.user, feedback=feedback),
+            "panels": extensions.detail_panels(user=request.user, feedback=feedback, staff_page=True),
             **forms,
         },
     )

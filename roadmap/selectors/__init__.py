@@ -1,0 +1,1 @@
+"""Reads for the roadmap: staff pages (staff.py) and the portal (portal.py)."""
