@@ -1,7 +1,7 @@
 """Generate the benchmark data set (DESIGN.md §6) with set-based SQL: 1M requests load in minutes.
 
     python manage.py generate_dataset --feedback 1000000 --organizations 20000 --users 200000 \
-        --votes-per-item 5 --comments-per-item 1
+        --votes-per-item 5 --comments-per-item 1 --roadmap-items 5000 --releases 100 --linked-percent 20
 
 Run it on a dedicated database (DATABASE_URL=postgres://…/retour_bench): it adds rows, never deletes.
 """
@@ -11,6 +11,9 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.utils import timezone
+
+from bench.dataset_roadmap import roadmap_steps
 
 EN_WORDS = [
     "export",
@@ -116,11 +119,11 @@ def _vocabulary(real: list[str], syllables: list[str], size: int) -> list[str]:
     return real + list(itertools.islice(made_up, max(0, size - len(real))))
 
 
-def _pick(array_sql: str, length: int, prime: int, *, skewed: bool) -> str:
-    """SQL choosing a word for row g: uniform over a tiny vocabulary, or Zipf-like over a large one."""
+def _pick(array_sql: str, length: int, prime: int, *, skewed: bool, var: str = "g") -> str:
+    """SQL choosing a word for row `var`: uniform over a tiny vocabulary, or Zipf-like over a large one."""
     if not skewed:
-        return f"({array_sql})[1 + (g * {prime}) % {length}]"
-    return f"({array_sql})[1 + floor({length} * power(((g::bigint * {prime}) % 9973) / 9973.0, 3))::int]"
+        return f"({array_sql})[1 + ({var} * {prime}) % {length}]"
+    return f"({array_sql})[1 + floor({length} * power((({var}::bigint * {prime}) % 9973) / 9973.0, 3))::int]"
 
 
 class Command(BaseCommand):
@@ -133,6 +136,16 @@ class Command(BaseCommand):
         parser.add_argument("--votes-per-item", type=int, default=5)
         parser.add_argument("--comments-per-item", type=int, default=1)
         parser.add_argument(
+            "--roadmap-items",
+            type=int,
+            default=None,
+            help="Roadmap items (default: one per 200 requests, 5,000 at full size).",
+        )
+        parser.add_argument(
+            "--releases", type=int, default=None, help="Published releases (default: one per 50 roadmap items)."
+        )
+        parser.add_argument("--linked-percent", type=int, default=20, help="Share of the requests linked to an item.")
+        parser.add_argument(
             "--vocabulary",
             type=int,
             default=0,
@@ -141,14 +154,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         n_org, n_user, n_fb = opts["organizations"], opts["users"], opts["feedback"]
+        n_items = opts["roadmap_items"] if opts["roadmap_items"] is not None else max(1, n_fb // 200)
+        n_releases = opts["releases"] if opts["releases"] is not None else max(1, n_items // 50)
         skewed = opts["vocabulary"] > 0
         en_words = _vocabulary(EN_WORDS, EN_SYLLABLES, opts["vocabulary"]) if skewed else EN_WORDS
         fr_words = _vocabulary(FR_WORDS, FR_SYLLABLES, opts["vocabulary"]) if skewed else FR_WORDS
         en, fr = _array(en_words), _array(fr_words)
 
-        def word(language: str, prime: int) -> str:
+        def word(language: str, prime: int, var: str = "g") -> str:
             words = fr_words if language == "fr" else en_words
-            return _pick(fr if language == "fr" else en, len(words), prime, skewed=skewed)
+            return _pick(fr if language == "fr" else en, len(words), prime, skewed=skewed, var=var)
 
         steps = [
             (
@@ -220,7 +235,9 @@ class Command(BaseCommand):
                 "votes",
                 f"""INSERT INTO feedback_vote (feedback_id, user_id, organization_id, importance, provenance, created_at)
                     SELECT f.id, c.id, c.org_id, (ARRAY['nice_to_have','important','critical'])[1 + (f.id + k) % 3],
-                        'direct', f.created_at
+                        CASE WHEN (f.id * 7 + k) % 20 = 0 THEN 'meeting'
+                             WHEN (f.id * 7 + k) % 20 < 3 THEN 'on_behalf' ELSE 'direct' END,
+                        f.created_at
                     FROM feedback_feedback f
                     CROSS JOIN generate_series(0, {opts["votes_per_item"] - 1}) k
                     JOIN bench_client c ON c.rn = 1 + ((f.id::bigint * 104729 + k * 15485863) % {n_user})
@@ -250,6 +267,19 @@ class Command(BaseCommand):
                      setweight(to_tsvector(CASE language WHEN 'fr' THEN 'retour_fr'::regconfig ELSE 'retour_en'::regconfig END, title), 'A')
                      || setweight(to_tsvector(CASE language WHEN 'fr' THEN 'retour_fr'::regconfig ELSE 'retour_en'::regconfig END, description), 'B')
                    WHERE search_vector IS NULL""",
+            ),
+            (
+                "request map",
+                """CREATE TEMP TABLE bench_fb AS SELECT id, created_at, row_number() OVER (ORDER BY id) rn
+                       FROM feedback_feedback WHERE title LIKE '%#%';
+                   CREATE INDEX ON bench_fb (rn);""",
+            ),
+            *roadmap_steps(
+                n_items=n_items,
+                n_releases=n_releases,
+                linked_percent=opts["linked_percent"],
+                word=word,
+                today=timezone.localdate(),
             ),
             ("analyze", "ANALYZE"),
         ]
