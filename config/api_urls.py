@@ -7,6 +7,7 @@ app_name = "api"
 urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("feedback.api_urls")),
+    path("", include("roadmap.api_urls")),
     # Last: any other /api/v1/ address (an id that is not a number, a typo) answers 404 in the
     # API's error shape rather than with the HTML error page.
     re_path(r"^(?P<path>.*)$", api_not_found, name="not_found"),

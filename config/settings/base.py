@@ -239,6 +239,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/img/favicon.svg",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names ("status", "kind") other models use too: named, not hashed.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "feedback.models.Feedback.Kind",  # the names they had before the roadmap's
+        "StatusEnum": "feedback.models.Feedback.Status",
+        "RoadmapItemStatusEnum": "roadmap.models.RoadmapItem.Status",
+        "ReleaseStatusEnum": "roadmap.models.Release.Status",
+        "DecisionKindEnum": "roadmap.models.Decision.Kind",
+    },
 }
 
 # Security headers and Content-Security-Policy (django-csp 4)
