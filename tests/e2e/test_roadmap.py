@@ -162,3 +162,111 @@ def test_requester_sees_the_request_shipped(page: Page, live_server, public_road
     expect(panel.locator("[data-testid='roadmap-panel-item']")).to_contain_text(TEXT["en"]["shipped"])
     expect(page.locator("main")).not_to_contain_text("INTERNAL")
     console.assert_clean()
+
+
+@pytest.fixture
+def second_page(browser, console):
+    """The requester's own browser (separate cookies), logging into the same console record."""
+    from tests.e2e.conftest import DESKTOP_VIEWPORT, _new_page
+
+    context, other = _new_page(browser, console, DESKTOP_VIEWPORT)
+    yield other
+    context.close()
+
+
+@pytest.mark.parametrize("width", ["desk", "phone"])
+def test_product_owner_plans_ships_and_learns(
+    request, width, second_page: Page, live_server, product_owner, member_a, admin_b, console
+):
+    page: Page = request.getfixturevalue("page" if width == "desk" else "mobile_page")
+    first = feedback_for(author=member_a, title="Work offline in the basement", visibility="public")
+    second = feedback_for(author=admin_b, title="Offline sync for our tablets")
+    item = services.item_create(
+        actor=product_owner,
+        title="Offline sync engine",
+        status="next",
+        is_public=True,
+        public_title="Work without a connection",
+    )
+
+    sign_in(page, live_server, product_owner, totp_secret=product_owner.totp_secret)
+    # 1. Link both requests from the triage detail: "r" opens the picker; words of the title, then pick.
+    for feedback in (first, second):
+        page.goto(f"{live_server.url}/triage/feedback/{feedback.pk}/")
+        page.locator("h1").click()  # focus outside any field, as a reader would be
+        page.keyboard.press("r")
+        picker = page.locator("#roadmap-item-search")
+        expect(picker).to_be_focused()
+        picker.press_sequentially("Offline sync")
+        pick = page.locator("[data-testid='roadmap-search-pick']").filter(has_text=f"#{item.pk}")
+        with page.expect_navigation():
+            pick.click()
+        expect(page.locator("[data-testid='roadmap-panel-item']")).to_contain_text("Offline sync engine")
+    item.refresh_from_db()
+    assert (item.request_count, item.organization_count) == (2, 2)
+
+    # 2. Move it to "now" with the keyboard on the board.
+    page.goto(f"{live_server.url}/roadmap/")
+    card = page.locator(f"[data-card][data-id='{item.pk}']")
+    card.focus()
+    page.keyboard.press("[")
+    expect(page.locator(f"[data-column][data-status='now'] [data-card][data-id='{item.pk}']")).to_be_visible()
+    item.refresh_from_db()
+    assert item.status == "now"
+
+    # 3. An accepted decision with its expected outcome, on the item page.
+    page.goto(f"{live_server.url}/roadmap/items/{item.pk}/")
+    page.locator("details.rm-form summary").filter(has_text="Record a decision").click()
+    form = page.locator("[data-testid='decision-form']")
+    form.locator("select[name='kind']").select_option("accepted")
+    form.locator("textarea[name='public_message']").fill("We are building it this quarter.")
+    form.locator("textarea[name='expected_outcome']").fill("Technicians stop losing their notes.")
+    with page.expect_navigation():
+        form.locator("button[type='submit']").click()
+    expect(page.locator("[data-testid='decision']").first).to_contain_text("Technicians stop losing their notes.")
+
+    # 4. A release with the item, saved as a draft, then published.
+    page.goto(f"{live_server.url}/roadmap/releases/new/")
+    form = page.locator("[data-testid='release-form']")
+    form.locator("input[name='title']").fill("Spring release")
+    form.locator("input[name='release_date']").fill(timezone.localdate().isoformat())
+    form.locator("textarea[name='body']").fill("Work **offline**, at last.")
+    form.locator(f"input[name='items'][value='{item.pk}']").check()
+    with page.expect_navigation():
+        form.locator("button[type='submit']").click()
+    publish = page.locator("[data-testid='publish-form']")
+    publish.locator("#publish-confirm").check()
+    with page.expect_navigation():
+        publish.locator("button[type='submit']").click()
+    expect(page.locator("[data-testid='release-published']")).to_be_visible()
+    item.refresh_from_db()
+    assert item.status == "shipped"
+
+    # 5. The requester sees the request shipped, and the release in the changelog.
+    sign_in(second_page, live_server, member_a)
+    second_page.goto(f"{live_server.url}/portal/feedback/{first.pk}/")
+    panel = second_page.locator("[data-testid='roadmap-panel']")
+    expect(panel.locator("[data-testid='roadmap-panel-item']")).to_contain_text("Work without a connection")
+    expect(panel.locator("[data-testid='roadmap-panel-item']")).to_contain_text("Shipped")
+    expect(second_page.locator("main")).not_to_contain_text("Offline sync engine")
+    assert Feedback.objects.get(pk=first.pk).status == Feedback.Status.SHIPPED
+    second_page.goto(f"{live_server.url}/portal/changelog/")
+    release = second_page.locator("[data-testid='release']").first
+    expect(release.locator("h2")).to_have_text("Spring release")
+    expect(release.locator("[data-testid='release-item']")).to_have_text(["Work without a connection"])
+
+    # 6. The outcome, recorded from the item page, shows in the decision log.
+    page.goto(f"{live_server.url}/roadmap/items/{item.pk}/")
+    with page.expect_navigation():
+        page.locator("[data-testid='record-outcome']").click()
+    form = page.locator("[data-testid='outcome-form']")
+    form.get_by_label("Reached").check()
+    form.get_by_label("What actually happened").fill("No lost notes reported since.")
+    with page.expect_navigation():
+        form.locator("button[type='submit']").click()
+    page.goto(f"{live_server.url}/roadmap/decisions/")
+    row = page.locator("[data-testid='decision-row']").filter(has_text="Offline sync engine")
+    expect(row).to_contain_text("Reached")
+    expect(row).to_contain_text("No lost notes reported since.")
+    assert_fits_the_screen(page)
+    console.assert_clean()
