@@ -59,12 +59,11 @@ def roadmap_board(*, limit: int = BOARD_LIMIT, closed_limit: int = BOARD_CLOSED_
         order=[F("revenue_at_risk").desc(), F("rice_score").desc(), F("id").desc()],
         limit=limit,
     )
-    if any(counts.get(status) for status in CLOSED_STATUSES):
-        items += _ranked_within_status(
-            RoadmapItem.objects.filter(status__in=CLOSED_STATUSES),
-            order=[F("updated_at").desc(), F("id").desc()],
-            limit=closed_limit,
-        )
+    items += _ranked_within_status(
+        RoadmapItem.objects.filter(status__in=CLOSED_STATUSES),
+        order=[F("updated_at").desc(), F("id").desc()],
+        limit=closed_limit,
+    )
     by_status: dict[str, list[RoadmapItem]] = {}
     for item in items:
         by_status.setdefault(item.status, []).append(item)

@@ -88,7 +88,7 @@ def board(request):
         request,
         "roadmap/board.html",
         {
-            "columns": selectors.roadmap_board(),
+            "columns": selectors.roadmap_board(limit=selectors.BOARD_LIMIT),
             "can": can,
             "statuses": RoadmapItem.Status.choices,
             "limit": selectors.BOARD_LIMIT,
