@@ -11,6 +11,7 @@ from datetime import date
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -117,12 +118,21 @@ def roadmap_quarters() -> list[str]:
 # One item --------------------------------------------------------------------------------------
 
 
+def _get_or_404(queryset: QuerySet, pk):
+    """One object of a queryset already scoped by roadmap.policy's *_visible_q: "missing" and "not
+    yours" are the same 404, as with the policy's *_get_visible_to, in one query with the page's joins."""
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404 from exc
+
+
 def roadmap_item_detail(*, user: User, pk) -> RoadmapItem:
     """The item page: the item (through the policy: 404 for what the user may not see) with its
     linked requests, decisions, history and releases, each fetched once."""
-    policy.item_get_visible_to(user=user, pk=pk)  # the one choke point; raises Http404
-    return (
-        RoadmapItem.objects.select_related("owner", "product_area", "main_request")
+    return _get_or_404(
+        RoadmapItem.objects.filter(policy.item_visible_q(user=user))
+        .select_related("owner", "product_area", "main_request")
         .prefetch_related(
             Prefetch(
                 "links",
@@ -136,20 +146,20 @@ def roadmap_item_detail(*, user: User, pk) -> RoadmapItem:
             ),
             Prefetch("events", queryset=RoadmapEvent.objects.select_related("actor").order_by("-created_at", "-id")),
             Prefetch("releases", queryset=Release.objects.order_by("-release_date", "-id")),
-        )
-        .get(pk=int(pk))
+        ),
+        pk,
     )
 
 
 def roadmap_item_for_sheet(*, user: User, pk) -> RoadmapItem:
     """The business-case sheet: the item, its accepted decision's expected outcome and the top requests."""
-    policy.item_get_visible_to(user=user, pk=pk)
-    return (
-        RoadmapItem.objects.select_related("owner", "product_area")
+    return _get_or_404(
+        RoadmapItem.objects.filter(policy.item_visible_q(user=user))
+        .select_related("owner", "product_area")
         .prefetch_related(
             Prefetch("decisions", queryset=Decision.objects.select_related("decided_by").order_by("-decided_at")),
-        )
-        .get(pk=int(pk))
+        ),
+        pk,
     )
 
 
@@ -285,11 +295,11 @@ def release_list() -> QuerySet[Release]:
 
 
 def release_detail(*, user: User, pk) -> Release:
-    policy.release_get_visible_to(user=user, pk=pk)
-    return (
-        Release.objects.select_related("published_by")
-        .prefetch_related(Prefetch("items", queryset=RoadmapItem.objects.order_by("title")))
-        .get(pk=int(pk))
+    return _get_or_404(
+        Release.objects.filter(policy.release_visible_q(user=user))
+        .select_related("published_by")
+        .prefetch_related(Prefetch("items", queryset=RoadmapItem.objects.order_by("title"))),
+        pk,
     )
 
 
