@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from feedback.models import Feedback, FeedbackEvent, ProductArea
 
@@ -19,7 +20,7 @@ class RoadmapItem(models.Model):
     class Status(models.TextChoices):
         CANDIDATE = "candidate", _("Candidate")
         NOW = "now", _("Now")
-        NEXT = "next", _("Next")
+        NEXT = "next", pgettext_lazy("roadmap status", "Next")
         LATER = "later", _("Later")
         SHIPPED = "shipped", _("Shipped")
         CANCELLED = "cancelled", _("Cancelled")

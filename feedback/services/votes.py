@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from feedback import extensions
 from feedback.models import (
     Feedback,
     Follow,
@@ -56,6 +57,7 @@ def vote_cast(
         if not created and vote.importance != importance:
             vote.importance = importance
             vote.save(update_fields=["importance"])
+            extensions.demand_changed(feedback_id=feedback.pk)  # votes by importance changed
         if created:
             feedback_recount(feedback_id=feedback.pk)
             Follow.objects.get_or_create(feedback=feedback, user=user)  # voting subscribes, as in peer tools

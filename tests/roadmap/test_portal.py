@@ -161,11 +161,6 @@ def test_me_too_votes_on_the_main_request_and_counts_in_the_business_case(login,
     assert "2 organizations asked" in page.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feedback.services.vote_cast does not call the demand hook when only the importance changes: "
-    "the item's votes by importance stay stale until the nightly refresh",
-)
 def test_me_too_again_changes_the_importance_in_the_business_case(login, roadmap, admin_b):
     dark = roadmap["dark"]
     client = login(admin_b)
