@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from bench.dataset_roadmap import business_case_sql
+from core.models import OutboundEmail
 from feedback import services as feedback_services
 from feedback.models import Feedback, Vote
 from roadmap import services
-from roadmap.models import RoadmapItem
+from roadmap.models import Decision, Release, RoadmapItem
 from tests.factories import OrganizationFactory, StaffFactory, client_user, feedback_for
 
 FIGURES = [
@@ -283,3 +284,29 @@ def test_concurrent_votes_keep_the_item_figures_exact():
     assert (item.vote_count, item.votes_critical, item.votes_important) == (14, 12, 2)
     assert item.vote_count == Vote.objects.filter(feedback__in=requests).count()
     assert (item.organization_count, item.revenue) == (2, Decimal("165000"))
+
+
+def test_reseeding_adds_nothing_and_emails_nobody_twice(seeded, django_capture_on_commit_callbacks):
+    release_emails = OutboundEmail.objects.filter(idempotency_key__startswith="release:")
+    told = sorted(release_emails.values_list("to_email", flat=True))
+    # The published release told each demo requester and voter once (Paula, who published, is not told).
+    assert told == sorted(
+        ["admin@acme.example", "member@acme.example", "admin@globex.example", "member@globex.example"]
+    )
+    counts = (
+        RoadmapItem.objects.count(),
+        Decision.objects.count(),
+        Release.objects.count(),
+        OutboundEmail.objects.count(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", password="demo-pass-123")
+    assert (
+        RoadmapItem.objects.count(),
+        Decision.objects.count(),
+        Release.objects.count(),
+        OutboundEmail.objects.count(),
+    ) == counts
+    assert Release.objects.filter(status="draft").count() == 1
+    missed = Decision.objects.get(outcome=Decision.Outcome.MISSED)
+    assert missed.lesson and missed.item.title == "Chart period comparison (YoY)"
