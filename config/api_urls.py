@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("roadmap.api_urls")),
     # Last: any other /api/v1/ address (an id that is not a number, a typo) answers 404 in the
     # API's error shape rather than with the HTML error page.
-    re_path(r"^(?P<path>.*)$", api_not_found, name="not_found"),
+    # ([\s\S], not "."): an id holding a line break ("%0A") is no endpoint either.
+    re_path(r"^(?P<path>[\s\S]*)$", api_not_found, name="not_found"),
 ]

@@ -29,6 +29,8 @@ from accounts.models import ApiToken, Invitation, Membership, Organization, User
 from accounts.services import api_token_create
 from core.models import OutboundEmail
 from feedback.models import Attachment, Comment, Feedback, FeedbackEvent, Follow, SavedView, Vote
+from roadmap import services as roadmap_services
+from roadmap.models import Decision, Release, RoadmapEvent, RoadmapItem, RoadmapLink
 from tests.factories import OrganizationFactory, StaffFactory, client_user, feedback_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -40,12 +42,22 @@ SECRET_PUBLIC_ATTACHMENT_NAME = "globex-public-idea-sketch.png"
 # Staff-only, whoever the client is.
 SECRET_INTERNAL_NOTE = "Internal: Globex threatens to churn over this"
 SECRET_EMAIL_SUBJECT = "Outbox only for product owners 7f3a"
+# The roadmap's internal wording: a private item's title, a public item's internal title, a
+# decision's rationale, a draft release.
+SECRET_ITEM_TITLE = "Nightjar codename for the Globex retention deal"
+SECRET_PUBLIC_ITEM_INTERNAL_TITLE = "Quokka internal wording of the export item"
+SECRET_RATIONALE = "Rationale: Globex renewal hinges on this 9c1e"
+SECRET_DRAFT_RELEASE = "Draft release Pangolin not yet announced"
 CLIENT_SECRETS = (
     SECRET_TITLE_B,
     SECRET_ATTACHMENT_NAME,
     SECRET_PUBLIC_ATTACHMENT_NAME,
     SECRET_INTERNAL_NOTE,
     SECRET_EMAIL_SUBJECT,
+    SECRET_ITEM_TITLE,
+    SECRET_PUBLIC_ITEM_INTERNAL_TITLE,
+    SECRET_RATIONALE,
+    SECRET_DRAFT_RELEASE,
 )
 STAFF_SECRETS = (SECRET_EMAIL_SUBJECT,)  # for a contributor: the email log is the product owner's
 INVITATION_TOKEN_B = "globex-invitation-token-for-the-matrix"
@@ -79,6 +91,7 @@ def api_roles(*, clients=NOT_FOUND, contributor=OK) -> dict[str, str]:
 
 
 STAFF_PAGE = page_roles()  # staff_required: clients get 404
+PRODUCT_OWNER_ACTION = page_roles(contributor=FORBIDDEN)  # staff page; the policy refuses a contributor (403)
 PRODUCT_OWNER_PAGE = page_roles(contributor=NOT_FOUND)  # product_owner_required
 CLIENT_PAGE = page_roles(clients=OK, contributor=NOT_FOUND)  # the portal: staff get 404
 SIGNED_IN_PAGE = page_roles(clients=OK)
@@ -227,10 +240,87 @@ ROUTES: dict[str, list[Case]] = {
         # Attachments are the requesting company's and the staff's only, even on a public request.
         Case(kwargs={"pk": "attachment_public_b"}, expect={"GET": STAFF_PAGE}, label="Globex public"),
     ],
-    # --- placeholders of the next issues ---
+    # --- roadmap: staff pages (clients 404; contributors read and link, 403 on what needs a product owner) ---
     "roadmap:index": [Case(expect={"GET": STAFF_PAGE})],
-    "roadmap:public": [Case(expect={"GET": SIGNED_IN_PAGE})],
-    "roadmap:changelog": [Case(expect={"GET": SIGNED_IN_PAGE})],
+    "roadmap:ranked": [Case(expect={"GET": STAFF_PAGE}, query={"sort": "revenue_at_risk"})],
+    "roadmap:item_new": [
+        Case(expect={"GET": PRODUCT_OWNER_ACTION, "POST": PRODUCT_OWNER_ACTION}, data={"title": "A new item"})
+    ],
+    "roadmap:item_search": [Case(expect={"GET": STAFF_PAGE}, query={"q": "Nightjar"})],
+    "roadmap:item": [
+        Case(
+            kwargs={"pk": "roadmap_item_private"},
+            expect={"GET": STAFF_PAGE, "POST": PRODUCT_OWNER_ACTION},
+            data={"action": "move", "status": "now"},
+            label="private item",
+        )
+    ],
+    "roadmap:item_move": [
+        Case(
+            kwargs={"pk": "roadmap_item_private"},
+            expect={"GET": page_roles(contributor=NOT_ALLOWED), "POST": PRODUCT_OWNER_ACTION},
+            data={"status": "now"},
+            label="private item",
+        )
+    ],
+    "roadmap:item_sheet": [Case(kwargs={"pk": "roadmap_item_private"}, expect={"GET": STAFF_PAGE})],
+    "roadmap:item_figure": [
+        Case(kwargs={"pk": "roadmap_item_private", "figure": "organizations"}, expect={"GET": STAFF_PAGE}),
+    ],
+    "roadmap:feedback_link": [
+        Case(
+            kwargs={"pk": "feedback_private_b"},
+            # A contributor may link; this request already belongs to another item: refused, back to triage.
+            expect={"GET": page_roles(contributor=NOT_ALLOWED), "POST": page_roles(contributor=REDIRECT)},
+            data={"action": "link", "item": "roadmap_item_public"},
+        )
+    ],
+    "roadmap:decisions": [Case(expect={"GET": STAFF_PAGE})],
+    "roadmap:decisions_export": [Case(expect={"GET": STAFF_PAGE})],
+    "roadmap:decision_outcome": [
+        Case(
+            kwargs={"pk": "decision_private_b"},
+            expect={"GET": PRODUCT_OWNER_ACTION, "POST": PRODUCT_OWNER_ACTION},
+            data={"outcome": "reached"},
+            label="on Globex's private request",
+        )
+    ],
+    "roadmap:releases": [Case(expect={"GET": STAFF_PAGE})],
+    "roadmap:release_new": [
+        Case(expect={"GET": PRODUCT_OWNER_ACTION, "POST": PRODUCT_OWNER_ACTION}, data={"title": "A release"})
+    ],
+    "roadmap:release": [
+        Case(
+            kwargs={"pk": "release_draft"},
+            expect={"GET": STAFF_PAGE, "POST": PRODUCT_OWNER_ACTION},
+            data={"action": "publish", "confirm": "yes"},
+            label="draft",
+        )
+    ],
+    # --- roadmap: the portal (clients; staff are sent to the staff pages) ---
+    "roadmap:public": [Case(expect={"GET": page_roles(clients=OK, contributor=REDIRECT)})],
+    "roadmap:me_too": [
+        Case(
+            kwargs={"pk": "roadmap_item_private"},
+            expect={
+                "GET": page_roles(clients=NOT_ALLOWED, contributor=NOT_ALLOWED),
+                "POST": page_roles(contributor=NOT_FOUND),
+            },
+            data={"importance": "critical"},
+            label="private item",
+        ),
+        Case(
+            kwargs={"pk": "roadmap_item_public"},
+            # Visible, but an importance that is not one: a message and back to the roadmap, no vote.
+            expect={"POST": page_roles(clients=REDIRECT, contributor=NOT_FOUND)},
+            data={"importance": "urgent"},
+            label="public item",
+        ),
+    ],
+    "roadmap:changelog": [Case(expect={"GET": page_roles(clients=OK, contributor=REDIRECT)})],
+    # Public by design (a feed reader cannot sign in): published releases, public wording only.
+    "roadmap:changelog_feed": [Case(expect={"GET": PUBLIC})],
+    # --- placeholders of the next issues ---
     "clubs:index": [Case(expect={"GET": STAFF_PAGE})],
     "clubs:mine": [Case(expect={"GET": SIGNED_IN_PAGE})],
     "reporting:index": [Case(expect={"GET": STAFF_PAGE})],
@@ -291,6 +381,116 @@ ROUTES: dict[str, list[Case]] = {
             kwargs={"pk": "feedback_public_b"},
             expect={"GET": api_roles(clients=OK)},
             label="Globex public",
+        ),
+    ],
+    "api:roadmap_item_list": [
+        Case(
+            api=True,
+            expect={"GET": api_roles(clients=OK), "POST": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            data={"title": "A new item"},
+        ),
+        Case(
+            api=True,
+            query={"is_public": "false", "ordering": "revenue_at_risk"},
+            # Clients may not filter or sort by what they may not read: refused, not ignored.
+            expect={"GET": api_roles(clients=INVALID)},
+            label="private items by revenue at risk",
+        ),
+    ],
+    "api:roadmap_item_detail": [
+        Case(
+            api=True,
+            kwargs={"pk": "roadmap_item_private"},
+            expect={"GET": api_roles(), "PATCH": api_roles(contributor=FORBIDDEN)},
+            data={"status": "now"},
+            label="private item",
+        ),
+        Case(
+            api=True,
+            kwargs={"pk": "roadmap_item_public"},
+            expect={"GET": api_roles(clients=OK), "PATCH": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            data={"status": "now"},
+            label="public item",
+        ),
+    ],
+    "api:roadmap_item_feedback": [
+        Case(
+            api=True,
+            kwargs={"pk": "roadmap_item_private"},
+            # Globex's public request belongs to the public item: linking it here is refused, and it
+            # is not this item's to unlink.
+            expect={
+                "GET": api_roles(),
+                "POST": api_roles(contributor=INVALID),
+                "DELETE": api_roles(contributor=INVALID),
+            },
+            data={"feedback": "feedback_public_b"},
+            label="private item",
+        ),
+        # Which requests (so which companies) asked is staff-only, even on a public item.
+        Case(api=True, kwargs={"pk": "roadmap_item_public"}, expect={"GET": api_roles()}, label="public item"),
+    ],
+    "api:decision_list": [
+        Case(
+            api=True,
+            expect={"GET": api_roles(clients=OK), "POST": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            data={"kind": "declined", "feedback": "feedback_private_b", "public_message": "No."},
+        ),
+        Case(
+            api=True,
+            query={"outcome": "missed", "feedback": "feedback_private_b"},
+            expect={"GET": api_roles(clients=INVALID)},
+            label="filtered on an outcome",
+        ),
+    ],
+    "api:decision_detail": [
+        Case(
+            api=True,
+            kwargs={"pk": "decision_private_b"},
+            expect={"GET": api_roles(), "PATCH": api_roles(contributor=FORBIDDEN)},
+            data={"outcome": "reached", "actual_outcome": "x"},
+            label="on Globex's private request",
+        ),
+        Case(
+            api=True,
+            kwargs={"pk": "decision_public_item"},
+            expect={"GET": api_roles(clients=OK), "PATCH": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            data={"outcome": "reached", "actual_outcome": "x"},
+            label="on the public item",
+        ),
+    ],
+    "api:release_list": [
+        Case(
+            api=True,
+            expect={"GET": api_roles(clients=OK), "POST": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            data={"title": "A release", "release_date": "2027-01-15"},
+        )
+    ],
+    "api:release_detail": [
+        Case(
+            api=True,
+            kwargs={"pk": "release_draft"},
+            expect={"GET": api_roles(), "PATCH": api_roles(contributor=FORBIDDEN)},
+            data={"title": "Renamed"},
+            label="draft",
+        ),
+        Case(
+            api=True,
+            kwargs={"pk": "release_published"},
+            expect={"GET": api_roles(clients=OK), "PATCH": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            data={"title": "Renamed"},
+            label="published",
+        ),
+    ],
+    "api:release_publish": [
+        Case(
+            api=True, kwargs={"pk": "release_draft"}, expect={"POST": api_roles(contributor=FORBIDDEN)}, label="draft"
+        ),
+        Case(
+            api=True,
+            kwargs={"pk": "release_published"},
+            expect={"POST": api_roles(clients=FORBIDDEN, contributor=FORBIDDEN)},
+            label="published",
         ),
     ],
     "api:feedback_vote": [
@@ -459,6 +659,7 @@ def _build_world() -> dict:
         expires_at=timezone.now() + timedelta(days=7),
     )
     tokens = {role: api_token_create(user=users[role], name="matrix")[1] for role in (MEMBER_A, ADMIN_A, CONTRIBUTOR)}
+    roadmap = _build_roadmap(users["product_owner"], private_b=private_b, public_b=public_b)
     return {
         "users": users,
         "tokens": tokens,
@@ -472,6 +673,53 @@ def _build_world() -> dict:
         "organization_b_id": org_b.pk,
         "invitation_token_b": INVITATION_TOKEN_B,
         "invitation_token_unknown": "no-such-invitation-token",
+        **roadmap,
+    }
+
+
+def _build_roadmap(product_owner: User, *, private_b: Feedback, public_b: Feedback) -> dict:
+    """A private item on Globex's private request, a public item (with its internal title) on Globex's
+    public one, a decision on each, a draft release and a published one that names both items. The
+    decisions and the published release are written as rows: the services would move the requests
+    and queue emails, which the feedback routes above do not expect."""
+    private = roadmap_services.item_create(actor=product_owner, title=SECRET_ITEM_TITLE, description=SECRET_ITEM_TITLE)
+    public = roadmap_services.item_create(
+        actor=product_owner,
+        title=SECRET_PUBLIC_ITEM_INTERNAL_TITLE,
+        description=SECRET_PUBLIC_ITEM_INTERNAL_TITLE,
+        status=RoadmapItem.Status.NEXT,
+        is_public=True,
+        public_title="Exports in every format",
+        public_text="Export your data as CSV or Excel.",
+    )
+    roadmap_services.item_link_feedback(item=private, feedback=private_b, actor=product_owner)
+    roadmap_services.item_link_feedback(item=public, feedback=public_b, actor=product_owner)
+    on_private_b = Decision.objects.create(
+        feedback=private_b, kind=Decision.Kind.DECLINED, rationale=SECRET_RATIONALE, public_message="Not for now."
+    )
+    on_public_item = Decision.objects.create(
+        item=public, kind=Decision.Kind.ACCEPTED, rationale=SECRET_RATIONALE, expected_outcome="Fewer exports by hand."
+    )
+    draft = roadmap_services.release_save(
+        actor=product_owner, title=SECRET_DRAFT_RELEASE, body=SECRET_DRAFT_RELEASE, release_date=timezone.localdate()
+    )
+    published = Release.objects.create(
+        title="Winter release",
+        body="Better exports.",
+        release_date=timezone.localdate(),
+        status=Release.Status.PUBLISHED,
+        published_at=timezone.now(),
+        published_by=product_owner,
+        fanned_out_at=timezone.now(),
+    )
+    published.items.set([public, private])
+    return {
+        "roadmap_item_private": private.pk,
+        "roadmap_item_public": public.pk,
+        "decision_private_b": on_private_b.pk,
+        "decision_public_item": on_public_item.pk,
+        "release_draft": draft.pk,
+        "release_published": published.pk,
     }
 
 
@@ -499,6 +747,7 @@ def world(django_db_setup, django_db_blocker, world_media):
 
 WATCHED_MODELS = (Feedback, Vote, Comment, FeedbackEvent, Follow, Attachment, SavedView, Membership)
 WATCHED_MODELS += (Invitation, ApiToken, Organization, OutboundEmail)
+WATCHED_MODELS += (RoadmapItem, RoadmapLink, RoadmapEvent, Decision, Release)
 
 
 def _fingerprint() -> str:
@@ -513,6 +762,14 @@ def _fingerprint() -> str:
     parts += [repr(row) for row in ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")]
     parts += [repr(row) for row in OutboundEmail.objects.order_by("pk").values_list("pk", "status", "attempts")]
     parts += [repr(row) for row in Invitation.objects.order_by("pk").values_list("pk", "accepted_at")]
+    parts += [
+        repr(row)
+        for row in RoadmapItem.objects.order_by("pk").values_list(
+            "pk", "title", "status", "is_public", "main_request_id", "vote_count", "updated_at"
+        )
+    ]
+    parts += [repr(row) for row in Decision.objects.order_by("pk").values_list("pk", "outcome", "actual_outcome")]
+    parts += [repr(row) for row in Release.objects.order_by("pk").values_list("pk", "title", "status", "published_at")]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -611,3 +868,14 @@ def test_the_secrets_are_there_for_whoever_may_see_them(world, db):
     assert SECRET_PUBLIC_ATTACHMENT_NAME.encode() in _body(attachment)
     portal = http.get(reverse("feedback:portal_home"))
     assert SECRET_TITLE_B.encode() in portal.content
+    http.force_login(world["users"]["product_owner"])
+    item = http.get(reverse("roadmap:item", kwargs={"pk": world["roadmap_item_private"]}))
+    assert SECRET_ITEM_TITLE.encode() in item.content
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {world['tokens'][CONTRIBUTOR]}")
+    decision = api.get(reverse("api:decision_detail", kwargs={"pk": world["decision_private_b"]}))
+    assert SECRET_RATIONALE.encode() in decision.content
+    public_item = api.get(reverse("api:roadmap_item_detail", kwargs={"pk": world["roadmap_item_public"]}))
+    assert SECRET_PUBLIC_ITEM_INTERNAL_TITLE.encode() in public_item.content
+    draft = api.get(reverse("api:release_detail", kwargs={"pk": world["release_draft"]}))
+    assert SECRET_DRAFT_RELEASE.encode() in draft.content
