@@ -303,6 +303,10 @@ def release_detail(*, user: User, pk) -> Release:
     )
 
 
-def release_item_choices() -> QuerySet[RoadmapItem]:
-    """Items a release may ship: every item not cancelled (shipped ones stay, for re-announcing)."""
-    return RoadmapItem.objects.exclude(status=RoadmapItem.Status.CANCELLED).order_by("status", "title")
+def release_item_choices(*, release: Release | None = None) -> QuerySet[RoadmapItem]:
+    """Items a release may ship: those being worked on (now, next, later), and those it already
+    holds. Not the whole backlog: at scale that would be thousands of checkboxes."""
+    condition = Q(status__in=[RoadmapItem.Status.NOW, RoadmapItem.Status.NEXT, RoadmapItem.Status.LATER])
+    if release is not None:
+        condition |= Q(releases=release)
+    return RoadmapItem.objects.filter(condition).distinct().order_by("status", "title")

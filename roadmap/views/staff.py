@@ -594,7 +594,7 @@ def release_detail(request, pk: int):
             messages.error(request, _("A published release cannot be changed."))
             return redirect("roadmap:release", pk=release.pk)
         if action == "save":
-            form = ReleaseForm(request.POST, item_queryset=selectors.release_item_choices())
+            form = ReleaseForm(request.POST, item_queryset=selectors.release_item_choices(release=release))
             if form.is_valid():
                 try:
                     services.release_save(actor=request.user, release=release, **form.cleaned_data)
@@ -616,7 +616,7 @@ def release_detail(request, pk: int):
                     return redirect("roadmap:release", pk=release.pk)
     if release.status == Release.Status.DRAFT and "release" in can and form is None:
         form = ReleaseForm(
-            item_queryset=selectors.release_item_choices(),
+            item_queryset=selectors.release_item_choices(release=release),
             initial={
                 "title": release.title,
                 "release_date": release.release_date,
