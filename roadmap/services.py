@@ -513,6 +513,9 @@ def release_publish(*, release: Release, actor: User) -> Release:
         items = list(release.items.order_by("pk"))
         if not items:
             raise ValidationError(_("Add at least one shipped item before publishing."))
+        # Taken before the requests change: the fan-out finds their "shipped" events as those written
+        # since this moment (set after the loop, a publish of thousands of requests lost most of them).
+        published_at = timezone.now()
         requests = list(
             Feedback.objects.filter(roadmap_link__item__in=items)
             .exclude(status__in=CLOSED_REQUEST_STATUSES)
@@ -527,7 +530,7 @@ def release_publish(*, release: Release, actor: User) -> Release:
             item_move(item=item, actor=actor, status=RoadmapItem.Status.SHIPPED)
             _event(item, actor, RoadmapEvent.Kind.RELEASED, new=release.title)
         release.status = Release.Status.PUBLISHED
-        release.published_at = timezone.now()
+        release.published_at = published_at
         release.published_by = actor
         release.save(update_fields=["status", "published_at", "published_by"])
         enqueue_on_commit("roadmap.release_fanout", release.pk)

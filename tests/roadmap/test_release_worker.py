@@ -4,6 +4,7 @@ the task sends nothing more; nobody of another company learns of a private reque
 
 import time
 from email import message_from_bytes, policy
+from unittest import mock
 
 import pytest
 
@@ -99,3 +100,34 @@ def test_a_release_reaches_each_requester_and_voter_once(
         assert PUBLIC_TITLE in by_person[email]
         assert PRIVATE_TITLE not in by_person[email]
         assert "Acme-only" not in by_person[email] and f"/{private.pk}/" not in by_person[email]
+
+
+def test_a_slow_publish_still_tells_the_first_requesters(
+    django_capture_on_commit_callbacks, product_owner, member_a, member_b
+):
+    """Publishing thousands of requests takes seconds: the fan-out must still find the first ones'
+    "shipped" events (it looks for those written since the release's publication time)."""
+    requests = [
+        feedback_for(author=member_a, title=PUBLIC_TITLE, visibility="public"),
+        feedback_for(author=member_b, title="Offline sync for tablets"),
+    ]
+    item = services.item_create(actor=product_owner, title="Offline mode (sync engine v2)")
+    for request in requests:
+        services.item_link_feedback(item=item, feedback=request, actor=product_owner)
+    release = services.release_save(
+        actor=product_owner, title="Spring release", release_date=requests[0].created_at.date(), items=[item]
+    )
+    change_status = feedback_services.feedback_change_status
+
+    def slow(**kwargs):
+        result = change_status(**kwargs)
+        time.sleep(1.2)  # as if thousands of requests followed
+        return result
+
+    with (
+        mock.patch("feedback.services.feedback_change_status", side_effect=slow),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.release_publish(release=release, actor=product_owner)
+    told = OutboundEmail.objects.filter(idempotency_key__startswith=f"release:{release.pk}:")
+    assert sorted(told.values_list("to_email", flat=True)) == sorted([member_a.email, member_b.email])
