@@ -192,10 +192,9 @@ class StaffItemOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-def _staff_only(field: serializers.Field) -> serializers.Field:
-    field.required = False
-    field.help_text = "Staff only."
-    return field
+def _staff_only(field_class: type[serializers.Field], **kwargs) -> serializers.Field:
+    """A field of the schema's *ForRole serializers that clients do not receive (so not required)."""
+    return field_class(required=False, help_text="Staff only.", **kwargs)
 
 
 class ItemForRole(serializers.Serializer):
@@ -212,28 +211,28 @@ class ItemForRole(serializers.Serializer):
         allow_null=True, help_text="Clients: only if they may see that request (the “me too” target)."
     )
     updated_at = serializers.DateTimeField()
-    description = _staff_only(serializers.CharField())
-    owner = _staff_only(serializers.IntegerField(allow_null=True))
-    product_area = _staff_only(serializers.CharField(allow_null=True))
-    is_public = _staff_only(serializers.BooleanField())
-    public_title = _staff_only(serializers.CharField())
-    public_text = _staff_only(serializers.CharField())
-    request_count = _staff_only(serializers.IntegerField())
-    vote_count = _staff_only(serializers.IntegerField())
-    votes_by_importance = _staff_only(VotesByImportance())
-    votes_by_provenance = _staff_only(VotesByProvenance())
-    revenue = _staff_only(serializers.DecimalField(max_digits=16, decimal_places=2))
-    revenue_at_risk = _staff_only(serializers.DecimalField(max_digits=16, decimal_places=2))
-    segments = _staff_only(serializers.DictField(child=serializers.IntegerField()))
-    club_priority = _staff_only(serializers.IntegerField())
-    reach = _staff_only(serializers.IntegerField())
-    reach_override = _staff_only(serializers.IntegerField(allow_null=True))
-    impact = _staff_only(serializers.ChoiceField(choices=RoadmapItem.Impact.choices))
-    confidence = _staff_only(serializers.IntegerField())
-    effort = _staff_only(serializers.DecimalField(max_digits=6, decimal_places=1))
-    rice_score = _staff_only(serializers.FloatField())
-    business_case_at = _staff_only(serializers.DateTimeField(allow_null=True))
-    created_at = _staff_only(serializers.DateTimeField())
+    description = _staff_only(serializers.CharField)
+    owner = _staff_only(serializers.IntegerField, allow_null=True)
+    product_area = _staff_only(serializers.CharField, allow_null=True)
+    is_public = _staff_only(serializers.BooleanField)
+    public_title = _staff_only(serializers.CharField)
+    public_text = _staff_only(serializers.CharField)
+    request_count = _staff_only(serializers.IntegerField)
+    vote_count = _staff_only(serializers.IntegerField)
+    votes_by_importance = _staff_only(VotesByImportance)
+    votes_by_provenance = _staff_only(VotesByProvenance)
+    revenue = _staff_only(serializers.DecimalField, max_digits=16, decimal_places=2)
+    revenue_at_risk = _staff_only(serializers.DecimalField, max_digits=16, decimal_places=2)
+    segments = _staff_only(serializers.DictField, child=serializers.IntegerField())
+    club_priority = _staff_only(serializers.IntegerField)
+    reach = _staff_only(serializers.IntegerField)
+    reach_override = _staff_only(serializers.IntegerField, allow_null=True)
+    impact = _staff_only(serializers.ChoiceField, choices=RoadmapItem.Impact.choices)
+    confidence = _staff_only(serializers.IntegerField)
+    effort = _staff_only(serializers.DecimalField, max_digits=6, decimal_places=1)
+    rice_score = _staff_only(serializers.FloatField)
+    business_case_at = _staff_only(serializers.DateTimeField, allow_null=True)
+    created_at = _staff_only(serializers.DateTimeField)
 
 
 def _items():
@@ -485,15 +484,15 @@ class DecisionForRole(serializers.Serializer):
     decided_at = serializers.DateTimeField()
     feedback = serializers.IntegerField(allow_null=True)
     item = serializers.IntegerField(allow_null=True, help_text="Clients: only a public item.")
-    rationale = _staff_only(serializers.CharField())
-    expected_outcome = _staff_only(serializers.CharField())
-    outcome = _staff_only(serializers.ChoiceField(choices=Decision.Outcome.choices))
-    actual_outcome = _staff_only(serializers.CharField())
-    lesson = _staff_only(serializers.CharField())
-    outcome_recorded_at = _staff_only(serializers.DateTimeField(allow_null=True))
-    decided_by = _staff_only(serializers.IntegerField(allow_null=True))
-    clients_told_at = _staff_only(serializers.DateTimeField(allow_null=True))
-    product_area = _staff_only(serializers.CharField(allow_null=True))
+    rationale = _staff_only(serializers.CharField)
+    expected_outcome = _staff_only(serializers.CharField)
+    outcome = _staff_only(serializers.ChoiceField, choices=Decision.Outcome.choices)
+    actual_outcome = _staff_only(serializers.CharField)
+    lesson = _staff_only(serializers.CharField)
+    outcome_recorded_at = _staff_only(serializers.DateTimeField, allow_null=True)
+    decided_by = _staff_only(serializers.IntegerField, allow_null=True)
+    clients_told_at = _staff_only(serializers.DateTimeField, allow_null=True)
+    product_area = _staff_only(serializers.CharField, allow_null=True)
 
 
 def _decision_output(user: User, instance, many=False):
@@ -626,9 +625,9 @@ class ReleaseForRole(ReleaseOutput):
     """For the schema only: the staff-only fields are absent for clients (who see published ones)."""
 
     items = ReleaseItemOutput(many=True, help_text="Clients: public items only.")
-    published_by = _staff_only(serializers.IntegerField(allow_null=True))
-    fanned_out_at = _staff_only(serializers.DateTimeField(allow_null=True))
-    created_at = _staff_only(serializers.DateTimeField())
+    published_by = _staff_only(serializers.IntegerField, allow_null=True)
+    fanned_out_at = _staff_only(serializers.DateTimeField, allow_null=True)
+    created_at = _staff_only(serializers.DateTimeField)
 
 
 def _releases(user: User):

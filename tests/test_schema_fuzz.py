@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -19,6 +20,8 @@ from accounts.models import Membership
 from accounts.services import api_token_create
 from config.wsgi import application
 from feedback.models import Comment
+from roadmap import services as roadmap_services
+from roadmap.models import Decision
 from tests.factories import OrganizationFactory, StaffFactory, client_user, feedback_for
 
 
@@ -52,13 +55,34 @@ def fuzz_world(db):
     private_b = feedback_for(author=admin_b, title="Globex private wish")
     Comment.objects.create(feedback=own[0], author=admin_b, body="Note", is_internal=True)
     product_owner = StaffFactory(email="po@retour.test")  # with TOTP, as staff must be
+    roadmap_ids = _roadmap(product_owner, public_b=public_b, private_b=private_b, own=own[0])
     return {
-        "ids": [f.pk for f in (*own, public_b, private_b)] + [acme.pk, globex.pk],
+        "ids": [f.pk for f in (*own, public_b, private_b)] + [acme.pk, globex.pk] + roadmap_ids,
         "tokens": {
             "client": api_token_create(user=member_a, name="fuzz")[1],
             "product_owner": api_token_create(user=product_owner, name="fuzz")[1],
         },
     }
+
+
+def _roadmap(product_owner, *, public_b, private_b, own) -> list[int]:
+    """A public item and a private one with linked requests, decisions, a draft and a published release."""
+    public = roadmap_services.item_create(
+        actor=product_owner, title="Offline mode", is_public=True, public_title="Work offline", status="next"
+    )
+    private = roadmap_services.item_create(actor=product_owner, title="Globex retention deal")
+    roadmap_services.item_link_feedback(item=public, feedback=public_b, actor=product_owner)
+    roadmap_services.item_link_feedback(item=private, feedback=private_b, actor=product_owner)
+    roadmap_services.item_link_feedback(item=public, feedback=own, actor=product_owner)
+    decisions = [
+        Decision.objects.create(feedback=private_b, kind="declined", public_message="No.", rationale="Internal"),
+        Decision.objects.create(item=public, kind="accepted", expected_outcome="Fewer calls", rationale="Internal"),
+    ]
+    today = timezone.localdate()
+    draft = roadmap_services.release_save(actor=product_owner, title="Spring", release_date=today, items=[public])
+    shipped = roadmap_services.release_save(actor=product_owner, title="Winter", release_date=today, items=[private])
+    roadmap_services.release_publish(release=shipped, actor=product_owner)
+    return [public.pk, private.pk, draft.pk, shipped.pk] + [d.pk for d in decisions]
 
 
 FUZZ_SETTINGS = settings(

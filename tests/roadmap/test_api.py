@@ -535,3 +535,19 @@ def test_votes_feed_the_figures_the_api_shows(api_client, world):
     assert item["vote_count"] == 4 and item["votes_by_importance"]["critical"] == 1
     client_view = api_client(world["member_a"]).get(f"/api/v1/roadmap-items/{world['public'].pk}/").json()
     assert client_view["organization_count"] == 2 and "vote_count" not in client_view
+
+
+@pytest.mark.parametrize(
+    ("component", "client_fields"),
+    [
+        ("ItemForRole", CLIENT_ITEM_FIELDS),
+        ("DecisionForRole", CLIENT_DECISION_FIELDS),
+        ("ReleaseForRole", {"id", "title", "body", "release_date", "status", "published_at", "items"}),
+    ],
+)
+def test_the_schema_requires_only_what_clients_receive(component, client_fields):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"][component]
+    assert set(schema["required"]) <= client_fields
+    assert client_fields <= set(schema["properties"])
