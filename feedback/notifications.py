@@ -138,3 +138,23 @@ def feedback_url_for(*, user: User, feedback: Feedback) -> str:
     if user.is_staff_member:
         return reverse("feedback:triage_detail", args=[feedback.pk])
     return reverse("feedback:portal_detail", args=[feedback.pk])
+
+
+def recipients_by_feedback(*, feedbacks: list[Feedback], exclude_user_id: int | None = None) -> dict[int, list[User]]:
+    """event_recipients for many requests at once (a release): author, voters and followers of each,
+    among those who may see it; a fixed number of queries whatever the number of requests."""
+    ids = [f.pk for f in feedbacks]
+    wanted: dict[int, set[int]] = {f.pk: {f.author_id} for f in feedbacks}
+    for model in (Vote, Follow):
+        for feedback_id, user_id in model.objects.filter(feedback_id__in=ids).values_list("feedback_id", "user_id"):
+            wanted[feedback_id].add(user_id)
+    every = set().union(*wanted.values()) if wanted else set()
+    every.discard(exclude_user_id)
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=every, is_active=True).select_related("client_membership__organization")
+    }
+    return {
+        f.pk: feedback_audience(feedback=f, users=[users[uid] for uid in sorted(wanted[f.pk]) if uid in users])
+        for f in feedbacks
+    }

@@ -17,36 +17,43 @@ from django.utils import timezone
 from accounts.models import User
 from core.outbox import email_enqueue
 from feedback.models import Feedback, FeedbackEvent, Notification, NotificationPreference
-from feedback.notifications import event_recipients, feedback_url_for
+from feedback.notifications import feedback_url_for, recipients_by_feedback
 from roadmap.models import Release
+from roadmap.services import release_ship_requests
 
 BATCH = 500
 
 
 def release_events(*, release: Release) -> list[FeedbackEvent]:
-    """The "shipped" events that publishing the release wrote on its requests."""
+    """The "shipped" events that the release wrote on its requests (all written after publishing)."""
     return list(
         FeedbackEvent.objects.filter(
             feedback__roadmap_link__item__releases=release,
             kind=FeedbackEvent.Kind.STATUS,
             new_value=Feedback.Status.SHIPPED,
-            created_at__gte=release.published_at - timedelta(seconds=1),
+            created_at__gte=release.published_at,
         )
-        .select_related("feedback", "actor")
+        .select_related("feedback")
         .order_by("feedback_id", "-id")
         .distinct("feedback_id")
     )
 
 
 def release_fanout(*, release_id: int) -> int:
-    """Returns the number of emails queued by this run (0 when it was already done)."""
+    """Ship the release's open requests, then tell each person once. Returns the emails queued by
+    this run (0 when it was already done)."""
     release = Release.objects.filter(pk=release_id, status=Release.Status.PUBLISHED).first()
     if release is None or release.fanned_out_at is not None:
         return 0
+    release_ship_requests(release=release)
+    events = release_events(release=release)
+    audience = recipients_by_feedback(feedbacks=[e.feedback for e in events], exclude_user_id=release.published_by_id)
     per_user: dict[int, list[FeedbackEvent]] = defaultdict(list)
-    for event in release_events(release=release):
-        for user in event_recipients(event=event):  # asks feedback's policy: only people who may see it
+    users_by_id: dict[int, User] = {}
+    for event in events:
+        for user in audience[event.feedback_id]:  # feedback's policy decided: only people who may see it
             per_user[user.pk].append(event)
+            users_by_id[user.pk] = user
     user_ids = sorted(per_user)
     muted = set(
         NotificationPreference.objects.filter(
@@ -56,7 +63,7 @@ def release_fanout(*, release_id: int) -> int:
     queued = 0
     for start in range(0, len(user_ids), BATCH):
         batch = user_ids[start : start + BATCH]
-        users = User.objects.in_bulk(batch)
+        users = users_by_id
         with transaction.atomic():
             Notification.objects.bulk_create(
                 [

@@ -20,6 +20,8 @@ from accounts.models import Organization, User
 from core.tasks_util import enqueue_on_commit
 from feedback import services as feedback_services
 from feedback.models import Feedback, FeedbackEvent, Vote
+from feedback.policy import Action as FeedbackAction
+from feedback.policy import feedback_require
 from roadmap.models import Decision, DecisionOrganization, Release, RoadmapEvent, RoadmapItem, RoadmapLink
 from roadmap.policy import Action, roadmap_require
 
@@ -503,9 +505,11 @@ def release_save(
 
 
 def release_publish(*, release: Release, actor: User) -> Release:
-    """Mark the items shipped and their open requests shipped, then announce it once to every
-    requester, voter and follower (in the worker). Publishing again does nothing more."""
+    """Publish: the release and its items are marked shipped at once; the worker then moves their open
+    requests to shipped (in batches) and announces it once to every requester, voter and follower.
+    The request returns at once whatever the number of requests. Publishing again does nothing more."""
     roadmap_require(user=actor, action=Action.RELEASE)
+    feedback_require(user=actor, action=FeedbackAction.DECIDE)  # the worker ships requests in their name
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.status == Release.Status.PUBLISHED:
@@ -513,25 +517,22 @@ def release_publish(*, release: Release, actor: User) -> Release:
         items = list(release.items.order_by("pk"))
         if not items:
             raise ValidationError(_("Add at least one shipped item before publishing."))
-        # Taken before the requests change: the fan-out finds their "shipped" events as those written
-        # since this moment (set after the loop, a publish of thousands of requests lost most of them).
-        published_at = timezone.now()
-        requests = list(
-            Feedback.objects.filter(roadmap_link__item__in=items)
-            .exclude(status__in=CLOSED_REQUEST_STATUSES)
-            .order_by("pk")
-        )
-        for request in requests:
-            # The release email tells each person once; the per-request status emails stay quiet.
-            feedback_services.feedback_change_status(
-                feedback=request, actor=actor, status=Feedback.Status.SHIPPED, notify=False
-            )
+        release.status = Release.Status.PUBLISHED
+        release.published_at = timezone.now()
+        release.published_by = actor
+        release.save(update_fields=["status", "published_at", "published_by"])
         for item in items:
             item_move(item=item, actor=actor, status=RoadmapItem.Status.SHIPPED)
             _event(item, actor, RoadmapEvent.Kind.RELEASED, new=release.title)
-        release.status = Release.Status.PUBLISHED
-        release.published_at = published_at
-        release.published_by = actor
-        release.save(update_fields=["status", "published_at", "published_by"])
         enqueue_on_commit("roadmap.release_fanout", release.pk)
     return release
+
+
+def release_ship_requests(*, release: Release) -> int:
+    """The worker's first step: every open request linked to the release's items becomes shipped."""
+    ids = list(
+        Feedback.objects.filter(roadmap_link__item__releases=release)
+        .exclude(status__in=CLOSED_REQUEST_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    return feedback_services.feedback_ship_many(feedback_ids=ids, actor=release.published_by)

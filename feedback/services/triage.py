@@ -211,3 +211,47 @@ def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
 def saved_view_delete(*, user: User, pk: int) -> None:
     """Only the user's own views: another user's view is not found."""
     SavedView.objects.filter(user=user, pk=pk).delete()
+
+
+SHIP_BATCH = 500
+
+
+def feedback_ship_many(*, feedback_ids: list[int], actor: User) -> int:
+    """Move many open requests to `shipped` at once (a release): one locked batch at a time, a public
+    status event for each, no per-request notification — the caller announces it once per person.
+    Requests already closed are left as they are; running it again ships nothing more."""
+    feedback_require(user=actor, action=Action.DECIDE)
+    closed = [Feedback.Status.SHIPPED, Feedback.Status.DECLINED, Feedback.Status.MERGED]
+    shipped = 0
+    ids = sorted(set(feedback_ids))
+    for start in range(0, len(ids), SHIP_BATCH):
+        with transaction.atomic():
+            rows = list(
+                Feedback.objects.select_for_update()
+                .filter(pk__in=ids[start : start + SHIP_BATCH])
+                .exclude(status__in=closed)
+                .order_by("pk")
+                .values_list("pk", "status")
+            )
+            if not rows:
+                continue
+            now = timezone.now()
+            FeedbackEvent.objects.bulk_create(
+                [
+                    FeedbackEvent(
+                        feedback_id=pk,
+                        actor=actor,
+                        kind=FeedbackEvent.Kind.STATUS,
+                        old_value=old,
+                        new_value=Feedback.Status.SHIPPED,
+                        is_public=True,
+                        fanned_out_at=now,  # told by the caller, not by the per-event fan-out
+                    )
+                    for pk, old in rows
+                ]
+            )
+            pks = [pk for pk, _old in rows]
+            Feedback.objects.filter(pk__in=pks).update(status=Feedback.Status.SHIPPED, updated_at=now)
+            Feedback.objects.filter(pk__in=pks, first_response_at__isnull=True).update(first_response_at=now)
+            shipped += len(pks)
+    return shipped
