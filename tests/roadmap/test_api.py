@@ -551,3 +551,37 @@ def test_the_schema_requires_only_what_clients_receive(component, client_fields)
     schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"][component]
     assert set(schema["required"]) <= client_fields
     assert client_fields <= set(schema["properties"])
+
+
+# The token (with its user), the page, and what the page prefetches: pinned exactly.
+QUERIES = {
+    ("/api/v1/roadmap-items/", "member_a"): 2,
+    ("/api/v1/roadmap-items/", "product_owner"): 3,
+    ("/api/v1/decisions/", "member_a"): 2,
+    ("/api/v1/decisions/", "product_owner"): 3,
+    ("/api/v1/releases/", "member_a"): 3,
+    ("/api/v1/releases/", "product_owner"): 4,
+}
+
+
+@pytest.mark.parametrize("role", ["member_a", "product_owner"])
+@pytest.mark.parametrize("path", ["/api/v1/roadmap-items/", "/api/v1/decisions/", "/api/v1/releases/"])
+def test_list_query_count_does_not_grow_with_the_page(api_client, world, decisions, releases, role, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    po = world["product_owner"]
+    for i in range(4):
+        item = services.item_create(
+            actor=po, title=f"Public item {i}", is_public=True, public_title=f"Public {i}", status="next"
+        )
+        services.decision_record(actor=po, kind="deferred", item=item, public_message="Later.")
+        services.release_save(actor=po, title=f"Release {i}", release_date=timezone.localdate(), items=[item])
+    Release.objects.update(status=Release.Status.PUBLISHED, published_at=timezone.now())
+    api = api_client(world[role])
+    api.get(path)  # the token's first use writes its last-used time
+    with CaptureQueriesContext(connection) as few:
+        assert len(api.get(f"{path}?page_size=1").json()["results"]) == 1
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get(f"{path}?page_size=5").json()["results"]) == 5
+    assert len(few) == len(many) == QUERIES[path, role], [q["sql"][:120] for q in many.captured_queries]
