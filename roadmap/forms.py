@@ -47,12 +47,18 @@ class ItemForm(forms.Form):
         label=_("Effort (person-months)"), min_value=0.1, max_value=9999, max_digits=6, decimal_places=1
     )
 
-    def __init__(self, *args, links=None, **kwargs):
+    def __init__(self, *args, links=None, item=None, **kwargs):
         super().__init__(*args, **kwargs)
         if links is None:
             del self.fields["main_request"]  # a new item has no linked request yet
         else:
-            self.fields["main_request"].queryset = Feedback.objects.filter(pk__in=[link.feedback_id for link in links])
+            # Any linked request is valid; the choices shown are the most voted ones (an item may have
+            # thousands of requests: the page lists the first LINKS_SHOWN).
+            self.fields["main_request"].queryset = (
+                Feedback.objects.filter(roadmap_link__item=item)
+                if item is not None
+                else Feedback.objects.filter(pk__in=[link.feedback_id for link in links])
+            )
             # Rendered from the prefetched links: no query for the choices.
             self.fields["main_request"].choices = [
                 ("", "---------"),

@@ -127,6 +127,9 @@ def _get_or_404(queryset: QuerySet, pk):
         raise Http404 from exc
 
 
+LINKS_SHOWN = 50
+
+
 def roadmap_item_detail(*, user: User, pk) -> RoadmapItem:
     """The item page: the item (through the policy: 404 for what the user may not see) with its
     linked requests, decisions, history and releases, each fetched once."""
@@ -135,12 +138,6 @@ def roadmap_item_detail(*, user: User, pk) -> RoadmapItem:
         .select_related("owner", "product_area", "main_request")
         .prefetch_related(
             Prefetch(
-                "links",
-                queryset=RoadmapLink.objects.select_related("feedback__organization", "linked_by").order_by(
-                    "-feedback__vote_count", "feedback_id"
-                ),
-            ),
-            Prefetch(
                 "decisions",
                 queryset=Decision.objects.select_related("decided_by", "feedback").order_by("-decided_at", "-id"),
             ),
@@ -148,6 +145,15 @@ def roadmap_item_detail(*, user: User, pk) -> RoadmapItem:
             Prefetch("releases", queryset=Release.objects.order_by("-release_date", "-id")),
         ),
         pk,
+    )
+
+
+def item_links_shown(*, item: RoadmapItem) -> list[RoadmapLink]:
+    """The most voted linked requests: an item may have thousands (the drill-down lists them all)."""
+    return list(
+        RoadmapLink.objects.filter(item=item)
+        .select_related("feedback__organization", "linked_by")
+        .order_by("-feedback__vote_count", "feedback_id")[:LINKS_SHOWN]
     )
 
 

@@ -213,7 +213,7 @@ def item_detail(request, pk: int):
         bound[action] = form
         item = selectors.roadmap_item_detail(user=request.user, pk=pk)  # the page again, with what was typed
     can = roadmap_actions_for(user=request.user)
-    links = list(item.links.all())
+    links = selectors.item_links_shown(item=item)
     context = {
         "item": item,
         "links": links,
@@ -228,7 +228,7 @@ def item_detail(request, pk: int):
         "unlink_error": bound["unlink"].errors.get("feedback") if "unlink" in bound else None,
     }
     if "edit" in can:
-        edit_form = bound.get("edit") or ItemForm(initial=ItemForm.initial_for(item), links=links)
+        edit_form = bound.get("edit") or ItemForm(initial=ItemForm.initial_for(item), links=links, item=item)
         _staff_choices([edit_form])
         context["edit_form"] = edit_form
     if "decide" in can:
@@ -242,7 +242,7 @@ def _item_action(request, item: RoadmapItem, action: str):
     """(redirect, None) on success, or (None, the bound form with its errors)."""
     user = request.user
     if action == "edit":
-        form = ItemForm(request.POST, links=list(item.links.all()))
+        form = ItemForm(request.POST, links=[], item=item)
     elif action == "move":
         form = MoveForm(request.POST)
     elif action in ("link", "unlink"):
