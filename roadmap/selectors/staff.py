@@ -20,8 +20,8 @@ from roadmap import policy
 from roadmap.models import Decision, Release, RoadmapEvent, RoadmapItem, RoadmapLink
 from roadmap.services import at_risk_q, business_case_organizations, business_case_votes
 
-BOARD_LIMIT = 50  # cards per open column; the rest is on the ranked list ("see all")
-BOARD_CLOSED_LIMIT = 10  # the latest shipped / cancelled items
+BOARD_LIMIT = 20  # cards per open column; the rest is on the ranked list ("see all")
+BOARD_CLOSED_LIMIT = 5  # the latest shipped / cancelled items
 CLOSED_STATUSES = (RoadmapItem.Status.SHIPPED, RoadmapItem.Status.CANCELLED)
 
 

@@ -15,7 +15,9 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -84,15 +86,26 @@ def _staff_choices(forms_) -> None:
 @require_GET
 def board(request):
     can = roadmap_actions_for(user=request.user)
+    columns = selectors.roadmap_board(limit=selectors.BOARD_LIMIT)
+    # Each card's <select> differs only by the selected status: render the six variants once.
+    move_options = {
+        current: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, mark_safe(" selected") if value == current else "", label)
+                for value, label in RoadmapItem.Status.choices
+            ),
+        )
+        for current in RoadmapItem.Status.values
+    }
+    for column in columns:
+        for item in column.items:
+            item.move_options = move_options[item.status]
     return render(
         request,
         "roadmap/board.html",
-        {
-            "columns": selectors.roadmap_board(limit=selectors.BOARD_LIMIT),
-            "can": can,
-            "statuses": RoadmapItem.Status.choices,
-            "limit": selectors.BOARD_LIMIT,
-        },
+        {"columns": columns, "can": can, "limit": selectors.BOARD_LIMIT, "next_url": request.get_full_path()},
     )
 
 
