@@ -4,7 +4,7 @@ import base64
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import OutboundEmail
 from feedback import services as feedback_services
@@ -27,6 +27,15 @@ CLIENT_ITEM_FIELDS = {
     "main_request",
     "updated_at",
 }
+ONLY_PRODUCT_OWNERS = "Only product owners decide roadmap matters."
+
+
+def _refusal_in_the_language_of(user) -> str:
+    """The policy's reason, as the API says it: in the user's language."""
+    with translation.override(user.language):
+        return translation.gettext(ONLY_PRODUCT_OWNERS)
+
+
 CLIENT_DECISION_FIELDS = {"id", "kind", "public_message", "decided_at", "feedback", "item"}
 
 
@@ -212,7 +221,7 @@ def test_clients_write_nothing_on_a_public_item(api_client, world):
     api = api_client(world["admin_a"])
     pk = world["public"].pk
     error = _assert_error(api.patch(f"/api/v1/roadmap-items/{pk}/", {"status": "now"}, format="json"), 403)
-    assert error["message"] == "Only product owners decide roadmap matters."
+    assert error["message"] == _refusal_in_the_language_of(world["admin_a"])
     _assert_error(api.post("/api/v1/roadmap-items/", {"title": "Mine"}, format="json"), 403)
     # The linked requests are the business case's drill-down: not a client's, even on a public item.
     _assert_error(api.get(f"/api/v1/roadmap-items/{pk}/feedback/"), 404)
@@ -223,7 +232,7 @@ def test_contributors_read_but_do_not_decide(api_client, world):
     api = api_client(world["contributor"])
     pk = world["public"].pk
     error = _assert_error(api.patch(f"/api/v1/roadmap-items/{pk}/", {"status": "now"}, format="json"), 403)
-    assert error["message"] == "Only product owners decide roadmap matters."
+    assert error["message"] == _refusal_in_the_language_of(world["contributor"])
     _assert_error(api.post("/api/v1/roadmap-items/", {"title": "A contributor's idea"}, format="json"), 403)
     assert RoadmapItem.objects.count() == 2
 
