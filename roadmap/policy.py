@@ -81,7 +81,7 @@ def item_title_for(*, user: User, item: RoadmapItem) -> str:
     """The wording this user may read: the internal title for staff, the public one for clients."""
     if user.is_staff_member:
         return item.title
-    return item.public_title or item.title if item.is_public else ""
+    return item.public_title if item.is_public else ""  # never the internal title, even if left empty
 
 
 def item_text_for(*, user: User, item: RoadmapItem) -> str:
