@@ -22,8 +22,8 @@ class RoadmapItem(models.Model):
         NOW = "now", _("Now")
         NEXT = "next", pgettext_lazy("roadmap status", "Next")
         LATER = "later", _("Later")
-        SHIPPED = "shipped", _("Shipped")
-        CANCELLED = "cancelled", _("Cancelled")
+        SHIPPED = "shipped", pgettext_lazy("roadmap status", "Shipped")
+        CANCELLED = "cancelled", pgettext_lazy("roadmap status", "Cancelled")
 
     class Impact(models.TextChoices):
         # RICE impact: 3 massive, 2 high, 1 medium, 0.5 low, 0.25 minimal
@@ -127,7 +127,7 @@ class RoadmapLink(models.Model):
 
 class RoadmapEvent(models.Model):
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("roadmap event", "Created")
         STATUS = "status", _("Status changed")
         EDITED = "edited", _("Edited")
         LINKED = "linked", _("Request linked")

@@ -133,5 +133,6 @@ class ChangelogFeed(Feed):
 
     def item_description(self, item):
         shipped = "".join(f"<li>{escape(i.public_title)}</li>" for i in item.public_items)
-        shipped_html = f"<p>{escape(_('Shipped:'))}</p><ul>{shipped}</ul>" if shipped else ""
+        heading = _("Shipped:")
+        shipped_html = f"<p>{escape(heading)}</p><ul>{shipped}</ul>" if shipped else ""
         return f"{markdown(item.body)}{shipped_html}"
