@@ -195,7 +195,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
     "feedback-fanout-sweep": {"task": "feedback.fanout_sweep", "schedule": 60.0},
     "roadmap-release-fanout-sweep": {"task": "roadmap.release_fanout_sweep", "schedule": 60.0},
-    "roadmap-business-case-nightly": {"task": "roadmap.business_case_refresh_all", "schedule": crontab(hour=3, minute=30)},
+    "roadmap-business-case-nightly": {
+        "task": "roadmap.business_case_refresh_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # When Redis is down at commit, give up publishing quickly: the request answers and the sweep recovers.
