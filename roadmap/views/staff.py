@@ -240,7 +240,7 @@ def item_detail(request, pk: int):
         "link_form": bound.get("link") or LinkForm(),
         "unlink_error": bound["unlink"].errors.get("feedback") if "unlink" in bound else None,
     }
-    if "edit" in can:
+    if "edit" in can and ("edit" in bound or request.GET.get("form") == "edit"):
         edit_form = bound.get("edit") or ItemForm(initial=ItemForm.initial_for(item), links=links, item=item)
         _staff_choices([edit_form])
         context["edit_form"] = edit_form
