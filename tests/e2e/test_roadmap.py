@@ -207,6 +207,7 @@ def test_product_owner_plans_ships_and_learns(
 
     # 2. Move it to "now" with the keyboard on the board.
     page.goto(f"{live_server.url}/roadmap/")
+    assert_fits_the_screen(page)  # the board scrolls inside itself, not the page
     card = page.locator(f"[data-card][data-id='{item.pk}']")
     card.focus()
     page.keyboard.press("[")
