@@ -146,6 +146,11 @@ def roadmap_steps(*, n_items: int, n_releases: int, linked_percent: int, word, t
                 WHERE (f.rn * 104729) % 100 < {linked_percent}""",
         ),
         (
+            "link vote counts",
+            """UPDATE roadmap_roadmaplink l SET vote_count = f.vote_count
+                FROM feedback_feedback f WHERE f.id = l.feedback_id""",
+        ),
+        (
             "linked statuses",
             """UPDATE feedback_feedback f SET status = CASE i.status
                     WHEN 'shipped' THEN 'shipped' WHEN 'cancelled' THEN 'declined'

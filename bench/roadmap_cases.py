@@ -89,7 +89,7 @@ def item_proof(item: RoadmapItem) -> Callable:
     top_request = (
         Feedback.objects.filter(roadmap_link__item=item)
         .exclude(status=Feedback.Status.MERGED)
-        .order_by("-vote_count", "pk")
+        .order_by("-vote_count", "-pk")  # the item page's order (roadmap.selectors.staff.item_links_shown)
         .values_list("title", flat=True)
         .first()
     )

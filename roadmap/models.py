@@ -117,9 +117,14 @@ class RoadmapLink(models.Model):
     feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="roadmap_link")
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The request's vote count, copied by the demand hook: an item's most voted requests in one index scan.
+    vote_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["item", "created_at"], name="rm_link_item_idx")]
+        indexes = [
+            models.Index(fields=["item", "created_at"], name="rm_link_item_idx"),
+            models.Index(fields=["item", "-vote_count", "-feedback"], name="rm_link_item_votes_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feedback_id} → {self.item_id}"

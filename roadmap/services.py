@@ -122,9 +122,13 @@ def business_case_refresh(*, item_id: int, today: date | None = None) -> Roadmap
 
 
 def business_case_on_demand_change(feedback_id: int) -> None:
-    """feedback's demand listener: a request's votes changed; refresh the item it belongs to."""
+    """feedback's demand listener: a request's votes changed (its row is locked by the caller);
+    copy its vote count onto its link and refresh the item it belongs to."""
     item_id = RoadmapLink.objects.filter(feedback_id=feedback_id).values_list("item_id", flat=True).first()
     if item_id is not None:
+        RoadmapLink.objects.filter(feedback_id=feedback_id).update(
+            vote_count=Feedback.objects.filter(pk=feedback_id).values("vote_count")[:1]
+        )
         business_case_refresh(item_id=item_id)
 
 
@@ -286,7 +290,7 @@ def item_link_feedback(*, item: RoadmapItem, feedback: Feedback, actor: User) ->
                     % {"title": existing.item.title}
                 }
             )
-        link = RoadmapLink.objects.create(item=item, feedback=feedback, linked_by=actor)
+        link = RoadmapLink.objects.create(item=item, feedback=feedback, linked_by=actor, vote_count=feedback.vote_count)
         _event(item, actor, RoadmapEvent.Kind.LINKED, new=f"#{feedback.pk}")
         if item.main_request_id is None:
             item.main_request = feedback

@@ -31,7 +31,7 @@ from roadmap import policy
 from roadmap.models import Release, RoadmapEvent, RoadmapItem, RoadmapLink
 
 SHIPPED_RECENTLY_DAYS = 90
-SECTION_LIMIT = 12
+SECTION_LIMIT = 10
 SECTION_PAGE = 25
 # The order of the sections on the page.
 PORTAL_STATUSES = (
