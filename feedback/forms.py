@@ -253,10 +253,13 @@ class BulkActionForm(forms.Form):
         return ids[:200]
 
 
+STAFF_EVENTS = (NotificationPreference.Event.ANSWERED,)  # staff only: clients are never told that a client answered
+
+
 class PreferencesForm(forms.Form):
-    def __init__(self, *args, current: dict[str, bool], **kwargs):
+    def __init__(self, *args, current: dict[str, bool], staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         for value, label in NotificationPreference.Event.choices:
-            if value == NotificationPreference.Event.ANSWERED:
-                continue  # staff only: clients are never told that a client answered
+            if (value in STAFF_EVENTS) != staff:
+                continue
             self.fields[value] = forms.BooleanField(label=label, required=False, initial=current.get(value, True))

@@ -22,13 +22,14 @@ from feedback.forms import (
     NoteForm,
     OnBehalfForm,
     OnBehalfVoteForm,
+    PreferencesForm,
     ReplyForm,
     SnoozeForm,
     StatusForm,
     TagsForm,
     share_choices,
 )
-from feedback.models import Feedback, ProductArea, SavedView, Tag
+from feedback.models import Feedback, NotificationPreference, ProductArea, SavedView, Tag
 from feedback.policy import Action, feedback_actions_for, feedback_require
 from feedback.views.portal import _form_errors_from, keep_files_notice, submit_from_form
 
@@ -285,6 +286,15 @@ def triage_activity(request):
     from feedback.models import Notification
 
     mine = Notification.objects.filter(user=request.user)
+    current = dict(NotificationPreference.objects.filter(user=request.user).values_list("event", "email"))
+    preferences = PreferencesForm(
+        request.POST if request.POST.get("action") == "preferences" else None, current=current, staff=True
+    )
+    if request.method == "POST" and request.POST.get("action") == "preferences":
+        if preferences.is_valid():
+            services.notification_preferences_set(user=request.user, choices=preferences.cleaned_data)
+            messages.success(request, _("Your notification preferences are saved."))
+        return redirect("feedback:triage_activity")
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
         messages.success(request, _("All notifications are marked as read."))
@@ -293,4 +303,6 @@ def triage_activity(request):
     page = Paginator(
         mine.select_related("feedback__organization", "event__actor").order_by("-created_at", "-id"), 50
     ).get_page(request.GET.get("page"))
-    return render(request, "feedback/triage_activity.html", {"page": page, "unread": unread})
+    return render(
+        request, "feedback/triage_activity.html", {"page": page, "unread": unread, "preferences": preferences}
+    )

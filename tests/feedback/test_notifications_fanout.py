@@ -188,3 +188,13 @@ def test_without_assignee_every_product_owner_hears_of_the_answer_per_their_pref
 
 def test_triage_activity_is_for_staff_only(login, member_a, member_b):
     assert login(member_a).get(reverse("feedback:triage_activity")).status_code == 404
+
+
+def test_staff_switch_off_the_answered_emails_on_their_activity_page(login, product_owner):
+    from feedback.models import NotificationPreference
+
+    client = login(product_owner)
+    page = client.get(reverse("feedback:triage_activity")).content.decode()
+    assert 'name="answered"' in page and 'name="status"' not in page  # staff see only their own kind
+    client.post(reverse("feedback:triage_activity"), {"action": "preferences"})  # unticked
+    assert NotificationPreference.objects.get(user=product_owner, event="answered").email is False
