@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -152,3 +153,15 @@ def start_worker(transactional_db, smtp_server):
 @pytest.fixture
 def worker(start_worker):
     return start_worker()
+
+
+def wait_for(condition, *, workers=(), timeout=60.0):
+    """Poll `condition` until true (or `timeout`), failing at once if a worker process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        for process in workers:
+            assert process.poll() is None, "the worker exited early"
+        time.sleep(0.2)
+    return False

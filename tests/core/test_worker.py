@@ -2,7 +2,6 @@
 
 import os
 import signal
-import time
 from datetime import timedelta
 from email import message_from_bytes
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 from core import outbox
 from core.models import OutboundEmail
 from core.tasks import outbox_sweep
+from tests.core.conftest import wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -26,17 +26,6 @@ def enqueue(key: str) -> OutboundEmail:
             language="en",
             idempotency_key=key,
         )
-
-
-def wait_for(condition, *, workers=(), timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        for process in workers:
-            assert process.poll() is None, "the worker exited early"
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_sends_an_outbox_email_end_to_end(worker, smtp_server):

@@ -427,3 +427,11 @@ def test_organization_page_query_count_is_pinned(login, admin_a, org_a):
     for i in range(5):
         client_user(organization=org_a, email=f"extra{i}@acme.test")
     assert _queries(client, url) == few <= 10
+
+
+def test_pagination_keeps_every_filter_value(login, product_owner, member_a):
+    for i in range(51):
+        feedback_for(author=member_a, title=f"Paginated request {i}")
+    page = login(product_owner).get(reverse("feedback:triage_inbox") + "?status=new&status=under_review")
+    html = page.content.decode()
+    assert "status=new&amp;status=under_review&amp;page=2" in html  # both statuses survive the next link

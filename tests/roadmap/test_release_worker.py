@@ -13,24 +13,13 @@ from feedback import services as feedback_services
 from roadmap import services
 from roadmap.models import Release
 from roadmap.tasks import release_fanout
-from tests.core.conftest import smtp_server, start_worker, worker  # noqa: F401 - the worker fixtures
+from tests.core.conftest import smtp_server, start_worker, wait_for, worker  # noqa: F401 - the worker fixtures
 from tests.factories import feedback_for
 
 pytestmark = pytest.mark.worker
 
 PUBLIC_TITLE = "Work offline in basements"
 PRIVATE_TITLE = "Offline sync of the Acme-only inventory tablets"
-
-
-def wait_for(condition, *, workers=(), timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        for process in workers:
-            assert process.poll() is None, "the worker exited early"
-        time.sleep(0.2)
-    return False
 
 
 def text_of(envelope) -> str:
