@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from core.lookups import object_or_404
 from feedback.models import Attachment, Comment, Feedback, FeedbackEvent, Tag
 
 
@@ -113,10 +114,7 @@ def feedback_get_visible_to(*, user: User, pk) -> Feedback:
     queryset = Feedback.objects.filter(feedback_visible_q(user=user)).select_related(
         "organization", "author", "product_area", "assignee", "merged_into", "submitted_by"
     )
-    try:
-        return queryset.get(pk=int(pk))
-    except (Feedback.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
+    return object_or_404(queryset, pk)
 
 
 def feedback_audience(*, feedback: Feedback, users) -> list[User]:
@@ -166,10 +164,7 @@ def attachments_visible_to(*, user: User, feedback: Feedback) -> QuerySet[Attach
 
 
 def attachment_get_visible_to(*, user: User, pk) -> Attachment:
-    try:
-        attachment = Attachment.objects.select_related("feedback").get(pk=int(pk))
-    except (Attachment.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
+    attachment = object_or_404(Attachment.objects.select_related("feedback"), pk)
     if not user.is_authenticated or not feedback_is_own_company(user=user, feedback=attachment.feedback):
         raise Http404
     if not feedback_is_visible_to(user=user, feedback=attachment.feedback):

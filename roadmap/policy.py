@@ -10,10 +10,10 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.lookups import object_or_404
 from feedback.models import Feedback
 from feedback.policy import feedback_is_visible_to, feedback_visible_q
 from roadmap.models import Decision, Release, RoadmapItem
@@ -65,10 +65,7 @@ def item_visible_q(*, user: User) -> Q:
 
 
 def item_get_visible_to(*, user: User, pk) -> RoadmapItem:
-    try:
-        return RoadmapItem.objects.filter(item_visible_q(user=user)).get(pk=int(pk))
-    except (RoadmapItem.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
+    return object_or_404(RoadmapItem.objects.filter(item_visible_q(user=user)), pk)
 
 
 def item_is_visible_to(*, user: User, item: RoadmapItem) -> bool:
@@ -95,10 +92,7 @@ def release_visible_q(*, user: User) -> Q:
 
 
 def release_get_visible_to(*, user: User, pk) -> Release:
-    try:
-        return Release.objects.filter(release_visible_q(user=user)).get(pk=int(pk))
-    except (Release.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
+    return object_or_404(Release.objects.filter(release_visible_q(user=user)), pk)
 
 
 def decision_visible_q(*, user: User) -> Q:
@@ -114,10 +108,7 @@ def decision_visible_q(*, user: User) -> Q:
 
 
 def decision_get_visible_to(*, user: User, pk) -> Decision:
-    try:
-        return Decision.objects.filter(decision_visible_q(user=user)).get(pk=int(pk))
-    except (Decision.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
+    return object_or_404(Decision.objects.filter(decision_visible_q(user=user)), pk)
 
 
 def main_request_for_me_too(*, user: User, item: RoadmapItem) -> Feedback | None:

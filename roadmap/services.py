@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -381,16 +381,17 @@ def decision_record(
             )
         else:
             requests = [] if feedback.status in CLOSED_REQUEST_STATUSES else [feedback]
-        told = []
+        last_event_id = FeedbackEvent.objects.aggregate(last=Max("id"))["last"] or 0
         for request in requests:
             feedback_services.feedback_change_status(
                 feedback=request, actor=actor, status=DECISION_REQUEST_STATUS[kind], public_message=public_message
             )
-            event = (
-                FeedbackEvent.objects.filter(feedback=request, kind=FeedbackEvent.Kind.STATUS).order_by("-id").first()
-            )
-            if event is not None:
-                told.append(event)
+        # The events this decision wrote (the requests stay locked by us until commit), in one query.
+        told = list(
+            FeedbackEvent.objects.filter(
+                feedback__in=requests, kind=FeedbackEvent.Kind.STATUS, id__gt=last_event_id
+            ).order_by("id")
+        )
         subject = item.title if item is not None else feedback.title
         decision = Decision.objects.create(
             item=item,

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from core.lookups import object_or_404
 from feedback.models import Feedback
 from roadmap import policy
 from roadmap.models import Decision, Release, RoadmapEvent, RoadmapItem, RoadmapLink
@@ -127,22 +127,13 @@ def roadmap_quarters() -> list[str]:
 # One item --------------------------------------------------------------------------------------
 
 
-def _get_or_404(queryset: QuerySet, pk):
-    """One object of a queryset already scoped by roadmap.policy's *_visible_q: "missing" and "not
-    yours" are the same 404, as with the policy's *_get_visible_to, in one query with the page's joins."""
-    try:
-        return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
-
-
 LINKS_SHOWN = 50
 
 
 def roadmap_item_detail(*, user: User, pk) -> RoadmapItem:
     """The item page: the item (through the policy: 404 for what the user may not see) with its
     linked requests, decisions, history and releases, each fetched once."""
-    return _get_or_404(
+    return object_or_404(
         RoadmapItem.objects.filter(policy.item_visible_q(user=user))
         .select_related("owner", "product_area", "main_request")
         .prefetch_related(
@@ -169,7 +160,7 @@ def item_links_shown(*, item: RoadmapItem) -> list[RoadmapLink]:
 
 def roadmap_item_for_sheet(*, user: User, pk) -> RoadmapItem:
     """The business-case sheet: the item, its accepted decision's expected outcome and the top requests."""
-    return _get_or_404(
+    return object_or_404(
         RoadmapItem.objects.filter(policy.item_visible_q(user=user))
         .select_related("owner", "product_area")
         .prefetch_related(
@@ -311,7 +302,7 @@ def release_list() -> QuerySet[Release]:
 
 
 def release_detail(*, user: User, pk) -> Release:
-    return _get_or_404(
+    return object_or_404(
         Release.objects.filter(policy.release_visible_q(user=user))
         .select_related("published_by")
         .prefetch_related(Prefetch("items", queryset=RoadmapItem.objects.order_by("title"))),
