@@ -198,3 +198,29 @@ def test_staff_switch_off_the_answered_emails_on_their_activity_page(login, prod
     assert 'name="answered"' in page and 'name="status"' not in page  # staff see only their own kind
     client.post(reverse("feedback:triage_activity"), {"action": "preferences"})  # unticked
     assert NotificationPreference.objects.get(user=product_owner, event="answered").email is False
+
+
+def test_staff_activity_query_count_does_not_grow(login, product_owner, member_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from feedback.models import FeedbackEvent, Notification
+
+    def count() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return len(queries)
+
+    client, url = login(product_owner), reverse("feedback:triage_activity")
+
+    def notify(i):
+        item = feedback_for(author=member_a, title=f"Answered request {i}")
+        event = FeedbackEvent.objects.create(feedback=item, actor=member_a, kind="info_provided", is_public=True)
+        Notification.objects.create(user=product_owner, feedback=item, event=event)
+
+    notify(0)
+    few = count()
+    for i in range(1, 6):
+        notify(i)
+    assert count() == few <= 10

@@ -694,3 +694,19 @@ def test_sheet_prints_on_one_a4_page(login, case, product_owner, settings):
             browser.close()
     pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
     assert len(pages) == 1, f"the sheet prints on {len(pages)} pages"
+
+
+def test_release_list_and_figure_query_counts_are_pinned(login, case, product_owner, member_a):
+    """The releases list and a figure's drill-down cost the same with one row as with many."""
+    client = login(product_owner)
+    item = case["item"]
+    releases_url = reverse("roadmap:releases")
+    figure_url = reverse("roadmap:item_figure", args=[item.pk, "votes"])
+    services.release_save(actor=product_owner, title="First", release_date=timezone.localdate(), items=[item])
+    few = (_count_queries(client, releases_url), _count_queries(client, figure_url))
+    for i in range(4):
+        services.release_save(actor=product_owner, title=f"Draft {i}", release_date=timezone.localdate(), items=[item])
+        request = feedback_for(author=member_a, title=f"More offline needs {i}")
+        services.item_link_feedback(item=item, feedback=request, actor=product_owner)
+    assert (_count_queries(client, releases_url), _count_queries(client, figure_url)) == few
+    assert max(few) <= 10
