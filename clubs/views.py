@@ -13,3 +13,13 @@ def index(request):
 @login_required
 def mine(request):
     return coming_soon(request, title=_("My clubs"), area=_("your user club meetings"))
+
+
+@staff_required
+def meeting(request, pk):
+    return coming_soon(request, title=_("Clubs"), area=_("user clubs and their meetings"))
+
+
+@login_required
+def portal_meeting(request, pk):
+    return coming_soon(request, title=_("My clubs"), area=_("your user club meetings"))

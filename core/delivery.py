@@ -16,6 +16,7 @@ import smtplib
 import socket
 import uuid
 from datetime import timedelta
+from email.mime.text import MIMEText
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -84,7 +85,21 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for attachment in email.attachments or []:
+        message.attach(_mime_part(attachment))
     return message
+
+
+def _mime_part(attachment: dict) -> MIMEText:
+    """A text attachment; "text/calendar; method=REQUEST" keeps its parameters (calendar clients need them)."""
+    main, _sep, params = attachment["content_type"].partition(";")
+    part = MIMEText(attachment["content"], main.split("/", 1)[1].strip(), "utf-8")
+    for param in filter(None, (p.strip() for p in params.split(";"))):
+        key, _eq, value = param.partition("=")
+        if key.strip().lower() != "charset":
+            part.set_param(key.strip(), value.strip())
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
 
 
 def _finish(email: OutboundEmail, **fields) -> None:

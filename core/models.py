@@ -40,6 +40,8 @@ class OutboundEmail(TimeStampedModel):
     secret_html_body = models.TextField(_("secret HTML body"), blank=True)
     # The same Message-ID on every attempt, so a receiving server can drop a redelivered copy.
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # Files sent with the email (a calendar invitation): [{"filename", "content_type", "content"}], text only.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     template = models.CharField(_("template"), max_length=200)
     language = models.CharField(_("language"), max_length=8)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)

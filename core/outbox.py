@@ -81,11 +81,13 @@ def email_enqueue(
     idempotency_key: str,
     recipient=None,
     secret_keys: Iterable[str] = (),
+    attachments: list[dict] | None = None,
 ) -> OutboundEmail | None:
     """Render and store one email; it is sent after the surrounding transaction commits.
 
     `secret_keys` name the context values that are secrets (a code, a link with a token): the log
     keeps a copy rendered with them replaced by "[redacted]", the real copy is sent then wiped.
+    `attachments`: [{"filename", "content_type", "content"}] (text files, such as a calendar event).
     Returns None when an email with this idempotency key already exists.
     """
     subject, text, html = render_email(template=template, context=context, language=language)
@@ -111,6 +113,7 @@ def email_enqueue(
         recipient=recipient,
         secret_text_body=secret_text,
         secret_html_body=secret_html,
+        attachments=attachments,
     )
 
 
@@ -126,6 +129,7 @@ def email_enqueue_rendered(
     recipient=None,
     secret_text_body: str = "",
     secret_html_body: str = "",
+    attachments: list[dict] | None = None,
 ) -> OutboundEmail | None:
     """Store an already rendered email. With `secret_*` bodies, `text_body`/`html_body` must be redacted."""
     try:
@@ -144,6 +148,7 @@ def email_enqueue_rendered(
                 template=template,
                 language=language,
                 idempotency_key=idempotency_key,
+                attachments=attachments or [],
             )
     except IntegrityError:
         if OutboundEmail.objects.filter(idempotency_key=idempotency_key).exists():

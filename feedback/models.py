@@ -209,6 +209,8 @@ class Vote(models.Model):
         indexes = [
             models.Index(fields=["feedback", "organization"], name="vote_feedback_org_idx"),
             models.Index(fields=["user", "-created_at"], name="vote_user_idx"),
+            # A set of companies' demand (a club's members): their votes without reading everyone's.
+            models.Index(fields=["organization", "feedback"], name="vote_org_feedback_idx"),
         ]
 
     def __str__(self) -> str:

@@ -541,3 +541,10 @@ def release_ship_requests(*, release: Release) -> int:
         .values_list("pk", flat=True)
     )
     return feedback_services.feedback_ship_many(feedback_ids=ids, actor=release.published_by)
+
+
+def item_set_club_priority(*, priorities: dict[int, int]) -> None:
+    """Store the clubs' in-meeting vote points behind each item (computed and owned by clubs)."""
+    with transaction.atomic():
+        for item_id, points in sorted(priorities.items()):
+            RoadmapItem.objects.filter(pk=item_id).exclude(club_priority=points).update(club_priority=max(points, 0))

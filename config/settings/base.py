@@ -195,6 +195,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
     "feedback-fanout-sweep": {"task": "feedback.fanout_sweep", "schedule": 60.0},
     "roadmap-release-fanout-sweep": {"task": "roadmap.release_fanout_sweep", "schedule": 60.0},
+    "clubs-mailing-sweep": {"task": "clubs.mailing_sweep", "schedule": 60.0},
+    "clubs-reminders": {"task": "clubs.reminders_send", "schedule": 300.0},
     "roadmap-business-case-nightly": {
         "task": "roadmap.business_case_refresh_all",
         "schedule": crontab(hour=3, minute=30),

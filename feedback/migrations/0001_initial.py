@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
+        ('core', '0002_postgres_extensions'),  # the trigram index needs pg_trgm
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
