@@ -31,6 +31,7 @@ from core.models import OutboundEmail
 from feedback.models import Attachment, Comment, Feedback, FeedbackEvent, Follow, SavedView, Vote
 from roadmap import services as roadmap_services
 from roadmap.models import Decision, Release, RoadmapEvent, RoadmapItem, RoadmapLink
+from tests.clubs.matrix_world import CLUB_SECRETS, build_clubs_world
 from tests.factories import OrganizationFactory, StaffFactory, client_user, feedback_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -59,6 +60,7 @@ CLIENT_SECRETS = (
     SECRET_RATIONALE,
     SECRET_DRAFT_RELEASE,
 )
+CLIENT_SECRETS += CLUB_SECRETS
 STAFF_SECRETS = (SECRET_EMAIL_SUBJECT,)  # for a contributor: the email log is the product owner's
 INVITATION_TOKEN_B = "globex-invitation-token-for-the-matrix"
 
@@ -321,8 +323,6 @@ ROUTES: dict[str, list[Case]] = {
     # Public by design (a feed reader cannot sign in): published releases, public wording only.
     "roadmap:changelog_feed": [Case(expect={"GET": PUBLIC})],
     # --- placeholders of the next issues ---
-    "clubs:index": [Case(expect={"GET": STAFF_PAGE})],
-    "clubs:mine": [Case(expect={"GET": SIGNED_IN_PAGE})],
     "reporting:index": [Case(expect={"GET": STAFF_PAGE})],
     # --- the API (its schema is checked against these below) ---
     "api_schema": [Case(expect={"GET": PUBLIC})],
@@ -504,6 +504,12 @@ ROUTES: dict[str, list[Case]] = {
     ],
 }
 
+# The clubs' routes live beside their tests; they use the Case and outcomes defined above.
+from tests.clubs.routes_api import ROUTES as CLUB_API_ROUTES  # noqa: E402
+from tests.clubs.routes_pages import ROUTES as CLUB_PAGE_ROUTES  # noqa: E402
+
+ROUTES.update(CLUB_PAGE_ROUTES | CLUB_API_ROUTES)
+
 # Routes deliberately left out of the matrix, each with its reason.
 EXCLUDED_NAMESPACES = {
     # Django's admin: gated by Django's own is_staff flag, which no Retour role sets; checked once
@@ -660,6 +666,7 @@ def _build_world() -> dict:
     )
     tokens = {role: api_token_create(user=users[role], name="matrix")[1] for role in (MEMBER_A, ADMIN_A, CONTRIBUTOR)}
     roadmap = _build_roadmap(users["product_owner"], private_b=private_b, public_b=public_b)
+    clubs = build_clubs_world(users=users, private_b=private_b, public_b=public_b)
     return {
         "users": users,
         "tokens": tokens,
@@ -674,6 +681,7 @@ def _build_world() -> dict:
         "invitation_token_b": INVITATION_TOKEN_B,
         "invitation_token_unknown": "no-such-invitation-token",
         **roadmap,
+        **clubs,
     }
 
 
