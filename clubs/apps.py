@@ -7,7 +7,11 @@ class ClubsConfig(AppConfig):
     verbose_name = _("Clubs")
 
     def ready(self) -> None:
+        from clubs import panels
         from core import navigation
+        from feedback import extensions
+
+        extensions.register_detail_panel("clubs", panels.feedback_clubs_panel)
 
         navigation.register(
             navigation.NavEntry(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from clubs import services
 from clubs.models import ClubMembership
+from tests.core.conftest import smtp_server, start_worker, worker  # noqa: F401  (the real worker, for test_worker)
 from tests.factories import client_user
 
 
