@@ -251,6 +251,14 @@ SPECTACULAR_SETTINGS = {
         "RoadmapItemStatusEnum": "roadmap.models.RoadmapItem.Status",
         "ReleaseStatusEnum": "roadmap.models.Release.Status",
         "DecisionKindEnum": "roadmap.models.Decision.Kind",
+        # The clubs' choice sets beside the feedback's and the roadmap's own "status" and "visibility".
+        "VisibilityEnum": "feedback.models.Feedback.Visibility",
+        "ClubVisibilityEnum": "clubs.models.Club.Visibility",
+        "ClubMembershipStatusEnum": "clubs.models.ClubMembership.Status",
+        "MeetingStatusEnum": "clubs.models.Meeting.Status",
+        "MeetingVoteStatusEnum": "clubs.models.MeetingVote.Status",
+        "ActionItemStatusEnum": "clubs.models.ActionItem.Status",
+        "RsvpEnum": "clubs.models.Invitation.Rsvp",
     },
 }
 
