@@ -292,3 +292,105 @@ def action_items_of(*, user: User):
         .select_related("club", "meeting")
         .order_by(Case(When(status=ActionItem.Status.OPEN, then=0), default=1), "due_date", "id")
     )
+
+
+# The pages' reads (clubs.views) -----------------------------------------------------------------
+
+MEMBER_SEARCH_LIMIT = 20
+
+
+def club_list(*, user: User):
+    """Every club for staff (the policy scopes), with its next planned meeting's date."""
+    from django.db.models import Min, Q
+
+    from clubs.policy import club_visible_q
+
+    return (
+        Club.objects.filter(club_visible_q(user=user))
+        .annotate(
+            next_meeting_at=Min(
+                "meetings__starts_at",
+                filter=Q(meetings__status=Meeting.Status.PLANNED, meetings__ends_at__gte=timezone.now()),
+            )
+        )
+        .order_by("is_archived", "name", "id")
+    )
+
+
+def member_search(*, club: Club, query: str, limit: int = MEMBER_SEARCH_LIMIT) -> list[User]:
+    """Active client users of any company, and staff, by name, email or company; not already active members."""
+    from django.db.models import Q
+
+    query = " ".join(query.split())[:100]
+    if len(query) < 2:
+        return []
+    active = ClubMembership.objects.filter(club=club, status=ClubMembership.Status.ACTIVE).values("user_id")
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(Q(staff_role__in=[User.StaffRole.PRODUCT_OWNER, User.StaffRole.CONTRIBUTOR]) | Q(client_membership__isnull=False))
+        .filter(
+            Q(name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(client_membership__organization__name__icontains=query)
+        )
+        .exclude(pk__in=active)
+        .select_related("client_membership__organization")
+        .order_by("name", "email", "id")
+    )
+    return list(people[:limit])
+
+
+def vote_get_visible_to(*, user: User, pk) -> MeetingVote:
+    """A vote of a meeting the user may see (clubs.policy), or 404 either way."""
+    from clubs.policy import meeting_visible_q
+    from core.lookups import object_or_404
+
+    meetings = Meeting.objects.filter(meeting_visible_q(user=user)).values("pk")
+    return object_or_404(MeetingVote.objects.select_related("meeting__club").filter(meeting__in=meetings), pk)
+
+
+def vote_tally_by_organization(*, vote: MeetingVote) -> list[dict]:
+    """Points per topic and per company (None: staff), live while open, the stored results once closed.
+    For staff pages: which companies gave the points."""
+    from django.db.models import Sum
+
+    from accounts.models import Organization
+    from clubs.models import BallotPoints, VoteResult
+
+    if vote.status == MeetingVote.Status.CLOSED:
+        rows = VoteResult.objects.filter(vote=vote).values_list("topic_id", "organization_id", "points")
+    else:
+        rows = (
+            BallotPoints.objects.filter(vote=vote)
+            .values("topic_id", "ballot__organization_id")
+            .annotate(total=Sum("points"))
+            .values_list("topic_id", "ballot__organization_id", "total")
+        )
+    rows = list(rows)
+    names = dict(Organization.objects.filter(pk__in={o for _t, o, _p in rows if o}).values_list("pk", "name"))
+    by_topic: dict[int, list] = {}
+    for topic_id, organization_id, points in rows:
+        by_topic.setdefault(topic_id, []).append({"organization": names.get(organization_id), "points": points})
+    for breakdown in by_topic.values():
+        breakdown.sort(key=lambda row: (-row["points"], row["organization"] or ""))
+    return by_topic
+
+
+def ballot_of(*, vote: MeetingVote, user: User):
+    from clubs.models import Ballot
+
+    return Ballot.objects.filter(vote=vote, user=user).prefetch_related("points").first()
+
+
+def meetings_of_club(*, club: Club, limit: int = 50):
+    return list(Meeting.objects.filter(club=club).order_by("-starts_at", "-id")[:limit])
+
+
+def published_minutes_of_club(*, club: Club, limit: int = 20):
+    from clubs.models import Minutes
+
+    return list(
+        Minutes.objects.filter(meeting__club=club, published_at__isnull=False)
+        .select_related("meeting")
+        .order_by("-meeting__starts_at", "-id")[:limit]
+    )

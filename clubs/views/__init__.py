@@ -1,0 +1,1 @@
+"""The clubs pages: staff (clubs.views.staff) and portal (clubs.views.portal)."""
