@@ -18,11 +18,23 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.middleware import MFA_SESSION_FLAG
 from accounts.models import User
+from bench.clubs_cases import meeting_run_case, suggestions_case, tally_case
 from bench.roadmap_cases import ProofFailed, release_publish_case, roadmap_cases
 from feedback.models import Feedback
 
-BARS_MS = {"inbox": 50, "search": 100, "similar": 50, "detail": 50, "portal": 50, "roadmap": 50, "submit": None}
-BARS_QUERIES = {"inbox": 10, "roadmap": 10}
+BARS_MS = {
+    "inbox": 50,
+    "search": 100,
+    "similar": 50,
+    "detail": 50,
+    "portal": 50,
+    "roadmap": 50,
+    "clubs": 50,
+    "submit": None,
+}
+BARS_QUERIES = {"inbox": 10, "roadmap": 10, "clubs": 10}
+# Bars of single cases, where their area's differs: (area, label) -> (ms, queries or None).
+CASE_BARS = {("clubs", "agenda suggestions, largest club"): (100, None)}
 
 
 class Command(BaseCommand):
@@ -33,10 +45,13 @@ class Command(BaseCommand):
         parser.add_argument("--submissions", type=int, default=200)
         parser.add_argument("--only", default="", help="Only the cases of these areas, e.g. roadmap,portal.")
         parser.add_argument(
+            "--voters", type=int, default=100, help="Club attendees casting their ballots at the same time."
+        )
+        parser.add_argument(
             "--release-voters", type=int, default=10_000, help="Publish a release whose items have this many voters."
         )
 
-    def handle(self, *args, runs: int, submissions: int, only: str, release_voters: int, **options):
+    def handle(self, *args, runs: int, submissions: int, only: str, release_voters: int, voters: int, **options):
         staff = User.objects.filter(staff_role="product_owner").order_by("pk").first()
         client_user = (
             User.objects.filter(client_membership__isnull=False, email__endswith="@bench.example")
@@ -124,9 +139,21 @@ class Command(BaseCommand):
         cases = [(*case, None) for case in cases]
         cases += roadmap_cases(staff_client=staff_client, portal_client=portal_client, rng=rng)
         areas = {a for a in only.split(",") if a}
+        rows, proofs, notes = [], [], []
+        if not areas or "clubs" in areas:
+            try:
+                row, proof = suggestions_case(runs=runs)
+            except ProofFailed as exc:
+                raise CommandError(f"clubs: agenda suggestions: {exc}") from exc
+            rows.append(row)
+            proofs.append(f"{row[0] + ': ' + row[1]:<46} {proof}")
+            case, note = meeting_run_case(staff_client=staff_client)  # last: the page is the newest
+            if case is not None:
+                cases.append(case)
+            if note:
+                notes.append(note)
         if areas:
             cases = [case for case in cases if case[0] in areas]
-        rows, proofs = [], []
         for area_name, label, http, make_url, proof in cases:
             response = http.get(make_url())  # warm-up
             if proof is not None:
@@ -152,16 +179,25 @@ class Command(BaseCommand):
 
         self.stdout.write(f"{'case':<46} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  bar")
         for area_name, label, p50, p95, n_queries in rows:
-            bar, max_queries = BARS_MS[area_name], BARS_QUERIES.get(area_name)
+            bar, max_queries = CASE_BARS.get((area_name, label), (BARS_MS[area_name], BARS_QUERIES.get(area_name)))
             verdict = "ok" if p95 <= bar else f"OVER {bar} ms"
             if max_queries is not None and n_queries > max_queries:
                 verdict += f", OVER {max_queries} queries"
             self.stdout.write(f"{area_name + ': ' + label:<46} {p50:8.1f} {p95:8.1f} {n_queries:8d}  {verdict}")
 
+        for note in notes:
+            self.stdout.write(note)
         if proofs:
-            self.stdout.write("\nWhat each roadmap case measured:")
+            self.stdout.write("\nWhat each proven case measured:")
             for line in proofs:
                 self.stdout.write("  " + line)
+        if not areas or "clubs" in areas:
+            self.stdout.write("")
+            try:
+                for line in tally_case(voters=voters):
+                    self.stdout.write(line)
+            except ProofFailed as exc:
+                raise CommandError(f"vote tally: {exc}") from exc
         if not areas or "release" in areas:
             self.stdout.write("")
             try:

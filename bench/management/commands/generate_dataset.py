@@ -1,7 +1,10 @@
 """Generate the benchmark data set (DESIGN.md §6) with set-based SQL: 1M requests load in minutes.
 
     python manage.py generate_dataset --feedback 1000000 --organizations 20000 --users 200000 \
-        --votes-per-item 5 --comments-per-item 1 --roadmap-items 5000 --releases 100 --linked-percent 20
+        --votes-per-item 5 --comments-per-item 1 --roadmap-items 5000 --releases 100 --linked-percent 20 \
+        --clubs 200 --meetings 5000
+
+    python manage.py generate_dataset --only-clubs --clubs 200 --meetings 5000   # clubs on an existing data set
 
 Run it on a dedicated database (DATABASE_URL=postgres://…/retour_bench): it adds rows, never deletes.
 """
@@ -13,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.dataset_clubs import clubs_analyze_step, clubs_steps
 from bench.dataset_roadmap import roadmap_steps
 
 EN_WORDS = [
@@ -146,6 +150,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--linked-percent", type=int, default=20, help="Share of the requests linked to an item.")
         parser.add_argument(
+            "--clubs", type=int, default=None, help="User clubs (default: one per 5,000 requests, 200 at full size)."
+        )
+        parser.add_argument(
+            "--meetings", type=int, default=None, help="Club meetings (default: 25 per club, 5,000 at full size)."
+        )
+        parser.add_argument(
+            "--only-clubs",
+            action="store_true",
+            help="Only add the clubs (over the client users, requests and roadmap items already there).",
+        )
+        parser.add_argument(
             "--vocabulary",
             type=int,
             default=0,
@@ -156,6 +171,12 @@ class Command(BaseCommand):
         n_org, n_user, n_fb = opts["organizations"], opts["users"], opts["feedback"]
         n_items = opts["roadmap_items"] if opts["roadmap_items"] is not None else max(1, n_fb // 200)
         n_releases = opts["releases"] if opts["releases"] is not None else max(1, n_items // 50)
+        n_clubs = opts["clubs"] if opts["clubs"] is not None else max(2, n_fb // 5000)
+        n_meetings = opts["meetings"] if opts["meetings"] is not None else 25 * n_clubs
+        club_steps = clubs_steps(n_clubs=n_clubs, n_meetings=n_meetings, today=timezone.localdate())
+        if opts["only_clubs"]:
+            self._run([*club_steps, clubs_analyze_step()])
+            return
         skewed = opts["vocabulary"] > 0
         en_words = _vocabulary(EN_WORDS, EN_SYLLABLES, opts["vocabulary"]) if skewed else EN_WORDS
         fr_words = _vocabulary(FR_WORDS, FR_SYLLABLES, opts["vocabulary"]) if skewed else FR_WORDS
@@ -281,8 +302,12 @@ class Command(BaseCommand):
                 word=word,
                 today=timezone.localdate(),
             ),
+            *club_steps,
             ("analyze", "ANALYZE"),
         ]
+        self._run(steps)
+
+    def _run(self, steps: list[tuple[str, str]]) -> None:
         for name, sql in steps:
             started = time.monotonic()
             with transaction.atomic(), connection.cursor() as cursor:
