@@ -5,6 +5,7 @@ The API's write operations are read from the OpenAPI schema, so a new endpoint i
 without being listed."""
 
 import base64
+import re
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -52,7 +53,8 @@ WRITE_OPERATIONS = list(_write_operations())
 
 
 def _url(path: str, world) -> str:
-    return path.replace("{id}", str(world["feedback"].pk)).replace("{pk}", str(world["feedback"].pk))
+    """Every id of the path (`{pk}`, `{topic_id}` ...) is a real row's: the body is refused before any lookup."""
+    return re.sub(r"\{[a-z_]+\}", str(world["feedback"].pk), path)
 
 
 # --- JSON bodies --------------------------------------------------------------------------------
@@ -349,3 +351,160 @@ def test_the_strict_cursor_pagination_refuses_a_position_that_is_not_an_id(rf, w
     else:
         with pytest.raises(NotFound):
             paginator.paginate_queryset(Feedback.objects.all(), request)
+
+
+# --- clubs: huge numbers, points that are not whole numbers, bad cursors ---------------------------
+
+
+@pytest.fixture
+def club_world(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clubs import services as club_services
+
+    po, member_a = world["product_owner"], world["member_a"]
+    club = club_services.club_create(actor=po, name="Finance club")
+    club_services.member_add(club=club, actor=po, user=member_a)
+    start = timezone.now() + timedelta(days=3)
+    meeting = club_services.meeting_create(
+        club=club, actor=po, title="Spring", starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    topics = [club_services.agenda_add(meeting=meeting, actor=po, title=f"Topic {i}") for i in range(2)]
+    vote = club_services.vote_create(meeting=meeting, actor=po, title="Priorities", budget=5, topics=topics)
+    club_services.vote_open(vote=vote, actor=po)
+    club_services.attendance_set(meeting=meeting, actor=po, user=member_a, attended=True)
+    return {**world, "club": club, "meeting": meeting, "topics": topics, "vote": vote}
+
+
+def _club_rows() -> dict[str, int]:
+    from clubs.models import ActionItem, AgendaItem, Ballot, BallotPoints, ClubMembership, Meeting, MeetingVote
+
+    return {
+        m.__name__: m.objects.count()
+        for m in (ActionItem, AgendaItem, Ballot, BallotPoints, ClubMembership, Meeting, MeetingVote)
+    }
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        '{"TOPIC": "3"}',
+        '{"TOPIC": [3]}',
+        '{"TOPIC": -1}',
+        '{"TOPIC": 2.5}',
+        '{"TOPIC": true}',
+        '{"TOPIC": 1e309}',
+        '{"TOPIC": 99999999999999999999}',
+        '{"abc": 1}',
+        '{"99999999999999999999": 1}',
+        '{"TOPIC": null}',
+        '"TOPIC"',
+        "[1, 2]",
+        "null",
+        "1e309",
+    ],
+)
+def test_a_ballot_with_points_that_are_not_whole_numbers_is_a_400(api_client, club_world, points):
+    topic = club_world["topics"][0].pk
+    body = '{"points": ' + points.replace("TOPIC", str(topic)) + "}"
+    before = _club_rows()
+    response = api_client(club_world["member_a"]).post(
+        f"/api/v1/meetings/{club_world['meeting'].pk}/votes/{club_world['vote'].pk}/ballot/",
+        data=body,
+        content_type="application/json",
+    )
+    _assert_api_error(response)
+    assert _club_rows() == before
+
+
+@pytest.mark.parametrize("value", ["1e309", "99999999999999999999", "-1", '"abc"', "[1]", "null"])
+@pytest.mark.parametrize(
+    ("path", "method", "template"),
+    [
+        (
+            "/api/v1/meetings/",
+            "post",
+            '{"club": V, "title": "A meeting", "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T11:00:00Z"}',
+        ),
+        ("/api/v1/clubs/{club}/members/", "post", '{"user": V}'),
+        ("/api/v1/clubs/{club}/action-items/", "post", '{"title": "Call back", "owner": V}'),
+        ("/api/v1/meetings/{meeting}/attendance/", "post", '{"user": V, "attended": true}'),
+        ("/api/v1/meetings/{meeting}/agenda/", "post", '{"title": "A topic", "feedback": V}'),
+        ("/api/v1/meetings/{meeting}/agenda/", "post", '{"title": "A topic", "minutes_allotted": V}'),
+        ("/api/v1/meetings/{meeting}/votes/", "post", '{"title": "Q", "budget": V, "topics": [1, 2]}'),
+        ("/api/v1/meetings/{meeting}/votes/", "post", '{"title": "Q", "budget": 5, "topics": [V]}'),
+        ("/api/v1/clubs/", "post", '{"name": "A club", "organizers": [V]}'),
+    ],
+    ids=[
+        "meeting-club",
+        "member-user",
+        "action-owner",
+        "attendance-user",
+        "topic-feedback",
+        "topic-minutes",
+        "vote-budget",
+        "vote-topics",
+        "club-organizers",
+    ],
+)
+def test_a_huge_or_wrong_number_in_a_clubs_body_is_a_400(api_client, club_world, path, method, template, value):
+    url = path.format(club=club_world["club"].pk, meeting=club_world["meeting"].pk)
+    before = _club_rows()
+    response = getattr(api_client(club_world["product_owner"]), method)(
+        url, data=template.replace("V", value), content_type="application/json"
+    )
+    if value == "null" and ('"feedback"' in template or '"owner"' in template):
+        assert response.status_code == 201  # no request linked, no owner: allowed
+        return
+    _assert_api_error(response)
+    assert _club_rows() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/clubs/{HUGE}/",
+        f"/api/v1/clubs/{HUGE}/members/",
+        f"/api/v1/clubs/{HUGE}/action-items/",
+        f"/api/v1/meetings/{HUGE}/",
+        f"/api/v1/meetings/{HUGE}/minutes/",
+        f"/api/v1/meetings/{HUGE}/votes/",
+        "/api/v1/meetings/{meeting}/votes/" + HUGE + "/",
+        "/api/v1/clubs/{club}/action-items/" + HUGE + "/",
+    ],
+)
+def test_a_huge_id_in_a_clubs_path_is_a_404(api_client, club_world, path):
+    url = path.replace("{meeting}", str(club_world["meeting"].pk)).replace("{club}", str(club_world["club"].pk))
+    _assert_api_error(api_client(club_world["member_a"]).get(url), status=404)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", _cursor("p=abc"), _cursor("p=1e309"), _cursor("p=99999999999999999999999"), _cursor("o=99999999999999999")],
+    ids=["garbage", "p-abc", "p-1e309", "p-huge", "offset-huge"],
+)
+@pytest.mark.parametrize(
+    "path", ["/api/v1/clubs/", "/api/v1/meetings/", "/api/v1/meetings/?upcoming=true", "/api/v1/clubs/{club}/members/"]
+)
+def test_a_malformed_cursor_on_a_clubs_list_is_not_a_500(api_client, club_world, path, cursor):
+    url = path.replace("{club}", str(club_world["club"].pk))
+    response = api_client(club_world["member_a"]).get(url, {"cursor": cursor})
+    assert response.status_code in (200, 404), response.content[:300]
+    if response.status_code == 404:
+        assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"club": HUGE}, {"club": "1e309"}, {"status": "planned\x00"}, {"upcoming": "perhaps"}, {"club": "\x00"}],
+    ids=["club-huge", "club-1e309", "status-nul", "upcoming-word", "club-nul"],
+)
+def test_a_bad_meetings_filter_is_a_clear_answer(api_client, club_world, params):
+    response = api_client(club_world["member_a"]).get(f"/api/v1/meetings/?{urlencode(params)}")
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 200:
+        assert response.json()["results"] == []
+    else:
+        assert response.json()["error"]["message"]
