@@ -4,7 +4,7 @@ already scoped, and what a member may read of a linked object is asked of clubs.
 
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, OuterRef, When
+from django.db.models import Case, Exists, OuterRef, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -73,15 +73,46 @@ def agenda_suggestions(*, club: Club, meeting: Meeting | None = None, limit: int
             on_agenda_items.add(item_id)
             on_agenda_actions.add(action_id)
 
-    votes = Vote.objects.filter(organization_id__in=organizations, feedback__status__in=OPEN_STATUSES)
-    if area_ids:
-        votes = votes.filter(feedback__product_area_id__in=area_ids)
-    ranked = list(
-        votes.exclude(feedback_id__in=[pk for pk in on_agenda_requests if pk])
-        .values("feedback_id")
-        .annotate(club_votes=Count("id"), club_organizations=Count("organization_id", distinct=True))
-        .order_by("-club_votes", "-club_organizations", "-feedback_id")[:limit]
-    )
+    # The companies as a list: a subquery here is misestimated and the votes table scanned whole.
+    organization_ids = sorted(set(organizations.values_list("organization_id", flat=True)))
+    # Count the club's companies' votes per request straight from the (organization, request) index,
+    # then walk the requests from the most voted, checking status and scope only until `limit` are
+    # found (a join before counting would look up every voted request: ~40,000 for 150 companies).
+    ranked = []
+    if organization_ids:
+        from django.db import connection
+
+        scope = "AND f.product_area_id = ANY(%(areas)s)" if area_ids else ""
+        sql = f"""
+            WITH per_company AS (
+                SELECT feedback_id, organization_id, count(*) AS n FROM {Vote._meta.db_table}
+                WHERE organization_id = ANY(%(organizations)s) AND NOT (feedback_id = ANY(%(excluded)s))
+                GROUP BY feedback_id, organization_id
+            ), counted AS (
+                SELECT feedback_id, sum(n)::int AS club_votes, count(*)::int AS club_organizations
+                FROM per_company GROUP BY feedback_id
+                ORDER BY club_votes DESC, club_organizations DESC, feedback_id DESC
+            )
+            SELECT c.feedback_id, c.club_votes, c.club_organizations
+            FROM counted c JOIN {Feedback._meta.db_table} f ON f.id = c.feedback_id
+            WHERE f.status = ANY(%(statuses)s) {scope}
+            ORDER BY c.club_votes DESC, c.club_organizations DESC, c.feedback_id DESC
+            LIMIT %(limit)s"""  # noqa: S608 - table names from the models; values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {
+                    "organizations": organization_ids,
+                    "excluded": sorted(pk for pk in on_agenda_requests if pk),
+                    "statuses": [str(status) for status in OPEN_STATUSES],
+                    "areas": area_ids,
+                    "limit": limit,
+                },
+            )
+            ranked = [
+                {"feedback_id": pk, "club_votes": votes, "club_organizations": companies}
+                for pk, votes, companies in cursor.fetchall()
+            ]
     requests = Feedback.objects.in_bulk([row["feedback_id"] for row in ranked])
     demand = [
         {
@@ -96,7 +127,7 @@ def agenda_suggestions(*, club: Club, meeting: Meeting | None = None, limit: int
         if row["feedback_id"] in requests
     ]
 
-    voted_by_club = Vote.objects.filter(organization_id__in=organizations, feedback_id=OuterRef("feedback_id"))
+    voted_by_club = Vote.objects.filter(organization_id__in=organization_ids, feedback_id=OuterRef("feedback_id"))
     request_changes = (
         FeedbackEvent.objects.filter(kind=FeedbackEvent.Kind.STATUS, created_at__gte=since)
         .filter(Exists(voted_by_club))
