@@ -358,7 +358,10 @@ def member_search(*, club: Club, query: str, limit: int = MEMBER_SEARCH_LIMIT) -
     active = ClubMembership.objects.filter(club=club, status=ClubMembership.Status.ACTIVE).values("user_id")
     people = (
         User.objects.filter(is_active=True)
-        .filter(Q(staff_role__in=[User.StaffRole.PRODUCT_OWNER, User.StaffRole.CONTRIBUTOR]) | Q(client_membership__isnull=False))
+        .filter(
+            Q(staff_role__in=[User.StaffRole.PRODUCT_OWNER, User.StaffRole.CONTRIBUTOR])
+            | Q(client_membership__isnull=False)
+        )
         .filter(
             Q(name__icontains=query)
             | Q(email__icontains=query)
