@@ -137,6 +137,11 @@ def test_a_club_meeting_from_agenda_to_minutes(browser, live_server, club_world,
         with staff.expect_navigation():
             staff.locator("[data-testid='minutes-publish']").click()
         expect(staff.locator("[data-testid='minutes-published']")).to_be_visible()
+        # The meeting-day page is usable on the organizer's phone too.
+        staff.set_viewport_size(PHONE)
+        staff.reload()
+        expect(staff.locator("[data-testid='attendance-save']")).to_be_visible()
+        assert_fits_the_screen(staff)
 
         # The member reads them in the portal.
         phone.goto(f"{live_server.url}/portal/clubs/meetings/{meeting.pk}/")
