@@ -56,8 +56,9 @@ def fuzz_world(db):
     Comment.objects.create(feedback=own[0], author=admin_b, body="Note", is_internal=True)
     product_owner = StaffFactory(email="po@retour.test")  # with TOTP, as staff must be
     roadmap_ids = _roadmap(product_owner, public_b=public_b, private_b=private_b, own=own[0])
+    club_ids = _clubs(product_owner, member_a=member_a, admin_b=admin_b, private_b=private_b, public_b=public_b)
     return {
-        "ids": [f.pk for f in (*own, public_b, private_b)] + [acme.pk, globex.pk] + roadmap_ids,
+        "ids": [f.pk for f in (*own, public_b, private_b)] + [acme.pk, globex.pk] + roadmap_ids + club_ids,
         "tokens": {
             "client": api_token_create(user=member_a, name="fuzz")[1],
             "product_owner": api_token_create(user=product_owner, name="fuzz")[1],
@@ -83,6 +84,44 @@ def _roadmap(product_owner, *, public_b, private_b, own) -> list[int]:
     shipped = roadmap_services.release_save(actor=product_owner, title="Winter", release_date=today, items=[private])
     roadmap_services.release_publish(release=shipped, actor=product_owner)
     return [public.pk, private.pk, draft.pk, shipped.pk] + [d.pk for d in decisions]
+
+
+def _clubs(product_owner, *, member_a, admin_b, private_b, public_b) -> list[int]:
+    """A club of both companies (a topic on Globex's private request, an open vote, minutes, an action
+    item) and a Globex-only club with a closed vote: ids that a client may and may not reach."""
+    from datetime import timedelta
+
+    from clubs import services as club_services
+
+    ids = []
+    for name, members in (("Shared club", (member_a, admin_b)), ("Globex club", (admin_b,))):
+        club = club_services.club_create(actor=product_owner, name=name, visibility="open")
+        for user in members:
+            club_services.member_add(club=club, actor=product_owner, user=user)
+        start = timezone.now() + timedelta(days=5)
+        meeting = club_services.meeting_create(
+            club=club, actor=product_owner, title="Session", starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        topics = [
+            club_services.agenda_add(meeting=meeting, actor=product_owner, feedback=private_b, title="Summary"),
+            club_services.agenda_add(meeting=meeting, actor=product_owner, feedback=public_b),
+        ]
+        club_services.invitations_send(meeting=meeting, actor=product_owner)
+        vote = club_services.vote_create(
+            meeting=meeting, actor=product_owner, title="Priorities", budget=5, topics=topics
+        )
+        club_services.vote_open(vote=vote, actor=product_owner)
+        for user in members:
+            club_services.attendance_set(meeting=meeting, actor=product_owner, user=user, attended=True)
+        if len(members) == 1:
+            club_services.vote_close(vote=vote, actor=product_owner)
+        club_services.minutes_save(meeting=meeting, actor=product_owner, body="Minutes", publish=len(members) == 1)
+        action = club_services.action_item_create(
+            club=club, actor=product_owner, title="Follow up", owner=admin_b, feedback=private_b
+        )
+        ids += [club.pk, meeting.pk, vote.pk, action.pk, *(t.pk for t in topics)]
+        ids += list(club.memberships.values_list("pk", flat=True))
+    return ids
 
 
 FUZZ_SETTINGS = settings(
