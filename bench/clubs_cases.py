@@ -258,6 +258,9 @@ def tally_case(*, voters: int = 100, budget: int = 5) -> list[str]:
     if stored_by_topic != expected_by_topic:
         raise ProofFailed(f"per topic: results {stored_by_topic}, cast {expected_by_topic}")
     organizations = stored.exclude(organization=None).values("organization_id").distinct().count()
+    # Cancelled (nobody was invited, nobody is emailed): it never becomes the club's "previous meeting",
+    # which would shorten what the next run's suggestions look back on.
+    services.meeting_cancel(meeting=meeting, actor=staff)
     meeting_votes = (
         Vote.objects.filter(feedback=request, provenance=Vote.Provenance.MEETING, user__in=attendees).count()
         if request is not None

@@ -160,6 +160,7 @@ def test_clubs_benchmark_measures_what_it_claims(seeded, capsys):
     assert "ballot_count 24 == 24 ballots" in out and "120 points stored == 120 cast == 24 x 5" in out
     vote = MeetingVote.objects.get(meeting__title__startswith="Benchmark vote")
     assert vote.status == "closed" and vote.ballot_count == 24
+    assert vote.meeting.status == "cancelled"  # never the club's "previous meeting" for the next run
     assert VoteResult.objects.filter(vote=vote).aggregate(t=Sum("points"))["t"] == 120
     # The linked public request got the attendees' votes, with provenance "meeting".
     linked = AgendaItem.objects.filter(meeting=vote.meeting).exclude(feedback=None).get()
