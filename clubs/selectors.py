@@ -264,6 +264,7 @@ def meeting_history(*, meeting: Meeting, user: User) -> dict:
         elif topic.roadmap_item_id:
             item_topics.setdefault(topic.roadmap_item_id, topic)
     happened = []
+    request_labels, item_labels = dict(Feedback.Status.choices), dict(RoadmapItem.Status.choices)
     for event in FeedbackEvent.objects.filter(
         feedback_id__in=list(request_topics),
         kind=FeedbackEvent.Kind.STATUS,
@@ -276,6 +277,8 @@ def meeting_history(*, meeting: Meeting, user: User) -> dict:
                 "kind": "feedback",
                 "old": event.old_value,
                 "new": event.new_value,
+                "old_label": request_labels.get(event.old_value, event.old_value),
+                "new_label": request_labels.get(event.new_value, event.new_value),
                 "at": event.created_at,
             }
         )
@@ -291,6 +294,8 @@ def meeting_history(*, meeting: Meeting, user: User) -> dict:
                 "kind": "roadmap",
                 "old": event.old_value,
                 "new": event.new_value,
+                "old_label": item_labels.get(event.old_value, event.old_value),
+                "new_label": item_labels.get(event.new_value, event.new_value),
                 "at": event.created_at,
             }
         )

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Language, User
 from clubs.models import (
@@ -623,7 +624,11 @@ def ballot_cast(*, vote: MeetingVote, user: User, points: dict[int, int]) -> Bal
         if total > vote.budget:
             raise ValidationError(
                 {
-                    "points": _("You have %(budget)s points and gave %(total)s.")
+                    "points": ngettext(
+                        "You have %(budget)s point and gave %(total)s.",
+                        "You have %(budget)s points and gave %(total)s.",
+                        vote.budget,
+                    )
                     % {"budget": vote.budget, "total": total}
                 }
             )
@@ -653,14 +658,9 @@ def _meeting_vote_on_request(*, request: Feedback, user: User, importance: str) 
     existing = Vote.objects.filter(feedback=request, user=user).values_list("importance", flat=True).first()
     if existing and IMPORTANCE_ORDER.index(existing) >= IMPORTANCE_ORDER.index(importance):
         return  # never lower an importance the client gave
-    feedback_services.vote_cast(
-        feedback=request,
-        user=user,
-        importance=importance,
-        provenance=Vote.Provenance.MEETING
-        if existing is None
-        else Vote.objects.get(feedback=request, user=user).provenance,
-    )
+    # An existing vote keeps its provenance (vote_cast only raises its importance): one cast by
+    # staff on the client's behalf is not re-authorized as if staff were casting it again.
+    feedback_services.vote_cast(feedback=request, user=user, importance=importance, provenance=Vote.Provenance.MEETING)
 
 
 def vote_tally(*, vote: MeetingVote) -> list[dict]:

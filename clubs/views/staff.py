@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -392,7 +393,15 @@ def _meeting_post(request, meeting: Meeting):
             _flash_errors(request, exc)
         else:
             if count:
-                messages.success(request, _("Invitations are on their way to %(count)s members.") % {"count": count})
+                messages.success(
+                    request,
+                    ngettext(
+                        "Invitations are on their way to %(count)s member.",
+                        "Invitations are on their way to %(count)s members.",
+                        count,
+                    )
+                    % {"count": count},
+                )
             else:
                 messages.info(request, _("Every member is already invited."))
         return redirect(reverse("clubs:meeting", kwargs={"pk": meeting.pk}) + "#invitations")

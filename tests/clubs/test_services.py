@@ -17,7 +17,7 @@ from core.models import OutboundEmail
 from feedback.models import Feedback, Vote
 from roadmap import services as roadmap_services
 from tests.clubs.conftest import present
-from tests.factories import feedback_for
+from tests.factories import client_user, feedback_for
 
 SECRET = "Globex confidential payroll rework"
 
@@ -176,8 +176,6 @@ def test_an_attendee_spends_at_most_the_budget_once_while_open(meeting, product_
 
 def test_a_staff_member_cannot_vote_and_a_stranger_is_refused(meeting, product_owner, org_b):
     vote, first, _second = _open_vote(meeting, product_owner)
-    from tests.factories import client_user
-
     stranger = client_user(organization=org_b, email="stranger@globex.test")
     with pytest.raises(PermissionDenied):
         services.ballot_cast(vote=vote, user=stranger, points={first.pk: 1})
@@ -187,8 +185,6 @@ def test_a_staff_member_cannot_vote_and_a_stranger_is_refused(meeting, product_o
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_ballots_lose_no_point_and_count_none_twice(org_a, org_b, product_owner):
-    from tests.factories import client_user
-
     club = services.club_create(actor=product_owner, name="Busy club")
     start = timezone.now() + timedelta(minutes=5)
     meeting = services.meeting_create(
@@ -253,12 +249,24 @@ def test_the_tally_reaches_the_roadmap_business_case_and_the_request_gets_meetin
     assert not Vote.objects.filter(feedback=private_b, user=member_a).exists()
     # Globex's requester keeps their own vote and importance (never lowered).
     assert Vote.objects.get(feedback=public, user=member_b).provenance == Vote.Provenance.DIRECT
+    # A vote staff cast on a client's behalf is raised, and stays "on behalf".
+    from feedback import services as feedback_services
+
+    admin_b = client_user(organization=member_b.organization, email="admin-b@globex.test")
+    feedback_services.vote_cast(
+        feedback=public, user=admin_b, importance="nice_to_have", provenance="on_behalf", cast_by=product_owner
+    )
+    services.member_add(club=meeting.club, actor=product_owner, user=admin_b)
+    present(meeting, product_owner, admin_b)
+    services.ballot_cast(vote=vote, user=admin_b, points={t1.pk: 1})
+    raised = Vote.objects.get(feedback=public, user=admin_b)
+    assert (raised.provenance, raised.importance) == (Vote.Provenance.ON_BEHALF, Feedback.Importance.IMPORTANT)
     item.refresh_from_db()
     assert item.club_priority == 0  # only closed votes count
     services.vote_close(vote=vote, actor=product_owner)
     item.refresh_from_db()
     other_item.refresh_from_db()
-    assert item.club_priority == 4 and other_item.club_priority == 6
+    assert item.club_priority == 5 and other_item.club_priority == 6  # 3 + 1 + 1 (Globex's admin) and 1 + 5
     assert item.votes_meeting == 1
 
 
