@@ -380,11 +380,11 @@ class Mailing(models.Model):
     re-queues a line left undone (broker down, worker lost)."""
 
     class Kind(models.TextChoices):
-        INVITATION = "invitation", _("Invitation")
-        UPDATE = "update", _("Update")
-        CANCEL = "cancel", _("Cancellation")
-        MINUTES = "minutes", _("Minutes")
-        WELCOME = "welcome", _("Welcome to the club")
+        INVITATION = "invitation", pgettext_lazy("club email", "Invitation")
+        UPDATE = "update", pgettext_lazy("club email", "Update")
+        CANCEL = "cancel", pgettext_lazy("club email", "Cancellation")
+        MINUTES = "minutes", pgettext_lazy("club email", "Minutes")
+        WELCOME = "welcome", pgettext_lazy("club email", "Welcome to the club")
 
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -77,7 +77,7 @@ def test_invitations_reach_members_in_their_language_without_another_companys_pr
     assert services.invitations_send(meeting=meeting, actor=product_owner) == 3
     _send_mailings()
     french = _emails_to(member_b).get(template="clubs/emails/invitation")
-    assert french.language == "fr"  # FR-CHECK
+    assert french.language == "fr" and french.text_body.startswith("Bonjour Greta Globex")
     acme = _blob(_emails_to(member_a)) + _blob(_emails_to(admin_a))
     assert SECRET not in acme
     assert f"/portal/feedback/{private_b.pk}/" not in acme
