@@ -31,16 +31,22 @@ def build_clubs_world(*, users: dict, private_b, public_b) -> dict:
     for user in (member_a, admin_a, member_b):
         services.member_add(club=shared, actor=po, user=user)
     meeting_shared = services.meeting_create(
-        club=shared, actor=po, title="Spring session", starts_at=now + timedelta(days=7),
-        ends_at=now + timedelta(days=7, hours=2), place="Lyon",
+        club=shared,
+        actor=po,
+        title="Spring session",
+        starts_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=7, hours=2),
+        place="Lyon",
     )
     topic_private_b = services.agenda_add(
         meeting=meeting_shared, actor=po, feedback=private_b, title="Payroll reconciliation, as summarized"
     )
     topic_public_b = services.agenda_add(meeting=meeting_shared, actor=po, feedback=public_b)
     Invitation.objects.bulk_create(
-        [Invitation(meeting=meeting_shared, user=u, organization=u.organization, invited_at=now)
-         for u in (member_a, admin_a, member_b)]
+        [
+            Invitation(meeting=meeting_shared, user=u, organization=u.organization, invited_at=now)
+            for u in (member_a, admin_a, member_b)
+        ]
     )
     vote_shared = services.vote_create(
         meeting=meeting_shared, actor=po, title="Priorities", budget=5, topics=[topic_private_b, topic_public_b]
@@ -48,24 +54,36 @@ def build_clubs_world(*, users: dict, private_b, public_b) -> dict:
     services.vote_open(vote=vote_shared, actor=po)
     services.minutes_save(meeting=meeting_shared, actor=po, body=SECRET_DRAFT_MINUTES)
     action_shared = services.action_item_create(
-        club=shared, actor=po, meeting=meeting_shared, title="Send the payroll summary", owner=member_b,
-        due_date=timezone.localdate() + timedelta(days=10), feedback=private_b,
+        club=shared,
+        actor=po,
+        meeting=meeting_shared,
+        title="Send the payroll summary",
+        owner=member_b,
+        due_date=timezone.localdate() + timedelta(days=10),
+        feedback=private_b,
     )
 
     club_b = services.club_create(actor=po, name=SECRET_CLUB_B, description=SECRET_CLUB_B)
     for user in (member_b, admin_b):
         services.member_add(club=club_b, actor=po, user=user)
     meeting_b = services.meeting_create(
-        club=club_b, actor=po, title=SECRET_CLUB_B, starts_at=now - timedelta(days=3),
+        club=club_b,
+        actor=po,
+        title=SECRET_CLUB_B,
+        starts_at=now - timedelta(days=3),
         ends_at=now - timedelta(days=3) + timedelta(hours=1),
     )
     topic_b = services.agenda_add(meeting=meeting_b, actor=po, title=SECRET_CLUB_B)
     topic_b2 = services.agenda_add(meeting=meeting_b, actor=po, feedback=public_b)
-    vote_b = services.vote_create(meeting=meeting_b, actor=po, title=SECRET_CLUB_B, budget=3, topics=[topic_b, topic_b2])
+    vote_b = services.vote_create(
+        meeting=meeting_b, actor=po, title=SECRET_CLUB_B, budget=3, topics=[topic_b, topic_b2]
+    )
     services.vote_open(vote=vote_b, actor=po)
     services.vote_close(vote=vote_b, actor=po)
     services.minutes_save(meeting=meeting_b, actor=po, body=SECRET_MINUTES_B, publish=True)
-    action_b = services.action_item_create(club=club_b, actor=po, meeting=meeting_b, title=SECRET_CLUB_B, owner=member_b)
+    action_b = services.action_item_create(
+        club=club_b, actor=po, meeting=meeting_b, title=SECRET_CLUB_B, owner=member_b
+    )
 
     open_b = services.club_create(
         actor=po, name="Open club of Globex users", description="Anyone may ask", visibility="open"

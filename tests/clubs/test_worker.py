@@ -26,7 +26,11 @@ def _club_with_a_meeting(product_owner, *members):
         services.member_add(club=club, actor=product_owner, user=member)
     start = timezone.now() + timedelta(days=3)
     meeting = services.meeting_create(
-        club=club, actor=product_owner, title="Quarterly", starts_at=start, ends_at=start + timedelta(hours=1),
+        club=club,
+        actor=product_owner,
+        title="Quarterly",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
         timezone="America/Montreal",
     )
     return club, meeting
@@ -70,7 +74,9 @@ def test_a_mailing_whose_task_was_lost_is_sent_by_the_sweep(worker, smtp_server,
     Mailing.objects.all().delete()
     OutboundEmail.objects.all().delete()
     inbox.messages.clear()
-    Invitation.objects.create(meeting=meeting, user=member_a, organization=member_a.organization, invited_at=timezone.now())
+    Invitation.objects.create(
+        meeting=meeting, user=member_a, organization=member_a.organization, invited_at=timezone.now()
+    )
     lost = Mailing.objects.create(club=club, kind=Mailing.Kind.INVITATION, meeting=meeting, sequence=0)
     Mailing.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     mailing_sweep.delay()
