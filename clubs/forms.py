@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import TIMEZONE_CHOICES, Language, User
 from clubs.models import ActionItem, Club, ClubMembership, Invitation
+from core.forms import FlatSelect
 from feedback.models import Feedback, ProductArea
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -184,7 +185,7 @@ class MinutesForm(forms.Form):
 
 
 class CaptureForm(forms.Form):
-    author = forms.TypedChoiceField(label=_("Raised by"), coerce=int, choices=[])
+    author = forms.TypedChoiceField(label=_("Raised by"), coerce=int, choices=[], widget=FlatSelect)
     title = NoNulCharField(label=_("Request"), max_length=200)
     description = NoNulCharField(
         label=_("Details"), required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 3})
@@ -192,17 +193,26 @@ class CaptureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Feedback.Kind.choices, initial=Feedback.Kind.IDEA)
 
     def __init__(self, *args, members=(), **kwargs):
+        """`members`: the club's memberships, or rows with `user_id`, `name` and `organization_name`."""
         super().__init__(*args, **kwargs)
         self.fields["author"].choices = [
-            (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.organization.name})")
-            for m in members
-            if m.organization_id
+            (m.user_id, f"{_member_name(m)} ({_member_company(m)})") for m in members if m.organization_id
         ]
+
+
+def _member_name(m) -> str:
+    return m.name if hasattr(m, "name") else (m.user.get_full_name() or m.user.email)
+
+
+def _member_company(m) -> str:
+    return m.organization_name if hasattr(m, "organization_name") else m.organization.name
 
 
 class ActionItemForm(forms.Form):
     title = NoNulCharField(label=_("What"), max_length=300)
-    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, choices=[], required=False, empty_value=None)
+    owner = forms.TypedChoiceField(
+        label=_("Owner"), coerce=int, choices=[], required=False, empty_value=None, widget=FlatSelect
+    )
     due_date = forms.DateField(label=_("Due date"), required=False, widget=DATE_WIDGET)
 
     def __init__(self, *args, owners=(), **kwargs):

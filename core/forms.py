@@ -1,7 +1,11 @@
 from datetime import datetime, time, timedelta
+from html import escape
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Language
@@ -57,3 +61,17 @@ class RetryDeadForm(forms.Form):
         since = datetime.combine(self.cleaned_data["since"], time.min, tzinfo=tz)
         until = datetime.combine(self.cleaned_data["until"] + timedelta(days=1), time.min, tzinfo=tz)
         return since, until
+
+
+class FlatSelect(forms.Select):
+    """A select whose options are written in Python, not one template each: a list of hundreds of
+    people (a club's members) renders in a millisecond instead of tens. Flat choices only."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        selected = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) in selected else ""}>{escape(str(label))}</option>'
+            for key, label in self.choices
+        )
+        return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))  # noqa: S308 (escaped above)
