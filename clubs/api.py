@@ -10,7 +10,6 @@ tally per organization.
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
@@ -19,7 +18,6 @@ from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import Language, User
 from clubs import policy, services
@@ -38,6 +36,7 @@ from clubs.models import (
 )
 from clubs.policy import Action
 from core.api import StrictCursorPagination
+from core.api_views import BodyFirstApiView, service_call
 from core.lookups import object_or_404
 from core.serializers import StrictInput
 from feedback.models import Feedback, ProductArea
@@ -48,26 +47,8 @@ STAFF_ONLY_FILTER = _("This filter is for the publisher's staff only.")
 NOT_FOUND_IN_BODY = _("Not found.")
 
 
-class ClubsApiView(APIView):
-    """A malformed body is refused (400) before any lookup or role question: the answer to a broken
-    body never depends on the object its address names."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            request.data  # noqa: B018  (parses now: StrictJSONParser refuses what is not one JSON object)
-
-
-def _service_call(function, **kwargs):
-    """Run a service or a policy check; a role refusal becomes the API's 403 with the policy's reason."""
-    try:
-        return function(**kwargs)
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc) or None) from exc
-
-
 def _require(user: User, action: Action, club: Club) -> None:
-    _service_call(policy.club_require, user=user, action=action, club=club)
+    service_call(policy.club_require, user=user, action=action, club=club)
 
 
 def _filtered(request, filter_class, queryset, staff_only=()):
@@ -249,7 +230,7 @@ def _club_values(data: dict) -> dict:
     return values
 
 
-class ClubListCreateApi(ClubsApiView):
+class ClubListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_clubs_list",
         description="Members: the clubs they belong to. Staff: every club.",
@@ -278,11 +259,11 @@ class ClubListCreateApi(ClubsApiView):
             raise exceptions.PermissionDenied(_("Only product owners create clubs."))
         data = ClubInput(data=request.data)
         data.is_valid(raise_exception=True)
-        club = _service_call(services.club_create, actor=user, **_club_values(data.validated_data))
+        club = service_call(services.club_create, actor=user, **_club_values(data.validated_data))
         return Response(ClubOutput(_club_for(user, club.pk)).data, status=status.HTTP_201_CREATED)
 
 
-class ClubDetailApi(ClubsApiView):
+class ClubDetailApi(BodyFirstApiView):
     @extend_schema(operation_id="v1_clubs_retrieve", responses=ClubOutput)
     def get(self, request, pk: int):
         return Response(ClubOutput(_club_for(request.user, pk)).data)
@@ -299,7 +280,7 @@ class ClubDetailApi(ClubsApiView):
         _require(user, Action.MANAGE, club)
         data = ClubPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        _service_call(services.club_update, club=club, actor=user, **_club_values(data.validated_data))
+        service_call(services.club_update, club=club, actor=user, **_club_values(data.validated_data))
         return Response(ClubOutput(_club_for(user, pk)).data)
 
 
@@ -380,7 +361,7 @@ class MemberPatchInput(StrictInput):
     )
 
 
-class MemberListAddApi(ClubsApiView):
+class MemberListAddApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_clubs_members_list",
         description="The club's active members, with their companies: for its members and staff. Staff may "
@@ -419,16 +400,16 @@ class MemberListAddApi(ClubsApiView):
         values = data.validated_data
         role = values.get("role", ClubMembership.Role.MEMBER)
         if "email" in values:
-            membership = _service_call(
+            membership = service_call(
                 services.member_add_by_email, club=club, actor=user, email=values["email"], role=role
             )
         else:
             person = _resolve(User.objects.all(), values["user"], "user")
-            membership = _service_call(services.member_add, club=club, actor=user, user=person, role=role)
+            membership = service_call(services.member_add, club=club, actor=user, user=person, role=role)
         return Response(_member_output(user, _membership_for(club, membership.pk)), status=status.HTTP_201_CREATED)
 
 
-class MemberDetailApi(ClubsApiView):
+class MemberDetailApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_clubs_members_partial_update",
         description="Organizers change a member's role, approve or refuse a request to join, or end a membership.",
@@ -442,7 +423,7 @@ class MemberDetailApi(ClubsApiView):
         _require(user, Action.MANAGE, club)
         data = MemberPatchInput(data=request.data)
         data.is_valid(raise_exception=True)
-        _service_call(services.member_update, membership=membership, actor=user, **data.validated_data)
+        service_call(services.member_update, membership=membership, actor=user, **data.validated_data)
         return Response(_member_output(user, _membership_for(club, membership_id)))
 
     @extend_schema(
@@ -455,7 +436,7 @@ class MemberDetailApi(ClubsApiView):
         club = _club_for(user, pk)
         membership = _membership_for(club, membership_id)
         _require(user, Action.MANAGE, club)
-        _service_call(services.member_update, membership=membership, actor=user, status=ClubMembership.Status.LEFT)
+        service_call(services.member_update, membership=membership, actor=user, status=ClubMembership.Status.LEFT)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -468,7 +449,7 @@ class JoinOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClubMembership.Status.choices)
 
 
-class ClubJoinApi(ClubsApiView):
+class ClubJoinApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_clubs_join",
         description="A client user asks to join an open club they are not in; an organizer approves. Any other "
@@ -480,7 +461,7 @@ class ClubJoinApi(ClubsApiView):
         user = request.user
         club = policy.club_get_joinable(user=user, pk=pk)
         JoinInput(data=request.data).is_valid(raise_exception=True)
-        membership = _service_call(services.join_request, club=club, user=user)
+        membership = service_call(services.join_request, club=club, user=user)
         return Response(JoinOutput(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -618,15 +599,19 @@ def _meeting_output(user: User, instance, many=False, detail=False):
 class MeetingFilter(django_filters.FilterSet):
     club = IdFilter(field_name="club_id")
     status = django_filters.MultipleChoiceFilter(choices=Meeting.Status.choices)
-    upcoming = django_filters.BooleanFilter(method="filter_upcoming")
+    # "true" or "false" only: a word like "perhaps" is a 400, not a filter silently ignored.
+    upcoming = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")], method="filter_upcoming"
+    )
 
     class Meta:
         model = Meeting
         fields: list[str] = []
 
     def filter_upcoming(self, queryset, name, value):
-        if value is None:
+        if not value:
             return queryset
+        value = value in ("true", "1")
         upcoming = {"status": Meeting.Status.PLANNED, "ends_at__gte": timezone.now()}
         return queryset.filter(**upcoming) if value else queryset.exclude(**upcoming)
 
@@ -656,7 +641,7 @@ class EmptyInput(StrictInput):
     """No field: an empty body (or `{}`)."""
 
 
-class MeetingListCreateApi(ClubsApiView):
+class MeetingListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_list",
         description="Meetings of your clubs (staff: of every club), latest first; `upcoming=true`: the planned "
@@ -673,7 +658,7 @@ class MeetingListCreateApi(ClubsApiView):
         user = request.user
         queryset = _filtered(request, MeetingFilter, _meetings(user))
         paginator = IdCursorPagination()
-        upcoming = request.query_params.get("upcoming", "").lower() in ("true", "1", "yes", "on")
+        upcoming = request.query_params.get("upcoming", "") in ("true", "1")
         paginator.ordering = ("starts_at", "id") if upcoming else ("-starts_at", "-id")
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(_meeting_output(user, page, many=True))
@@ -691,14 +676,14 @@ class MeetingListCreateApi(ClubsApiView):
         values = dict(data.validated_data)
         club = _resolve(Club.objects.filter(policy.club_visible_q(user=user)), values.pop("club"), "club")
         _require(user, Action.MANAGE, club)
-        meeting = _service_call(services.meeting_create, club=club, actor=user, **values)
+        meeting = service_call(services.meeting_create, club=club, actor=user, **values)
         return Response(
             _meeting_output(user, _meeting_for(user, meeting.pk, detail=True), detail=True),
             status=status.HTTP_201_CREATED,
         )
 
 
-class MeetingDetailApi(ClubsApiView):
+class MeetingDetailApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_retrieve",
         description="The meeting and its agenda. A topic links to its request or roadmap item only if you may "
@@ -721,11 +706,11 @@ class MeetingDetailApi(ClubsApiView):
         _require(user, Action.MANAGE, meeting.club)
         data = MeetingPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        _service_call(services.meeting_update, meeting=meeting, actor=user, **data.validated_data)
+        service_call(services.meeting_update, meeting=meeting, actor=user, **data.validated_data)
         return Response(_meeting_output(user, _meeting_for(user, pk, detail=True), detail=True))
 
 
-class MeetingCancelApi(ClubsApiView):
+class MeetingCancelApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_cancel",
         description="Organizers cancel a planned meeting; the invited get a cancellation for their calendar.",
@@ -737,7 +722,7 @@ class MeetingCancelApi(ClubsApiView):
         meeting = _meeting_for(user, pk)
         _require(user, Action.MANAGE, meeting.club)
         EmptyInput(data=request.data).is_valid(raise_exception=True)
-        _service_call(services.meeting_cancel, meeting=meeting, actor=user)
+        service_call(services.meeting_cancel, meeting=meeting, actor=user)
         return Response(_meeting_output(user, _meeting_for(user, pk, detail=True), detail=True))
 
 
@@ -767,7 +752,7 @@ class InvitationsSentOutput(serializers.Serializer):
     invited = serializers.IntegerField(help_text="How many members were invited now (0: everyone already was).")
 
 
-class InvitationListSendApi(ClubsApiView):
+class InvitationListSendApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_invitations_list",
         description="Who is invited, their answers and who came: staff only (a member gets 403).",
@@ -796,7 +781,7 @@ class InvitationListSendApi(ClubsApiView):
         meeting = _meeting_for(user, pk)
         _require(user, Action.MANAGE, meeting.club)
         EmptyInput(data=request.data).is_valid(raise_exception=True)
-        invited = _service_call(services.invitations_send, meeting=meeting, actor=user)
+        invited = service_call(services.invitations_send, meeting=meeting, actor=user)
         return Response({"invited": invited})
 
 
@@ -805,14 +790,14 @@ class RsvpInput(StrictInput):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.COMMENT_MAX)
 
 
-class RsvpApi(ClubsApiView):
+class RsvpApi(BodyFirstApiView):
     def _answer(self, request, pk):
         user = request.user
         meeting = _meeting_for(user, pk)
         _require(user, Action.RSVP, meeting.club)
         data = RsvpInput(data=request.data)
         data.is_valid(raise_exception=True)
-        invitation = _service_call(services.rsvp_set, meeting=meeting, user=user, **data.validated_data)
+        invitation = service_call(services.rsvp_set, meeting=meeting, user=user, **data.validated_data)
         return Response(_my_invitation(invitation))
 
     @extend_schema(
@@ -839,7 +824,7 @@ class AttendanceInput(StrictInput):
     attended = serializers.BooleanField()
 
 
-class AttendanceApi(ClubsApiView):
+class AttendanceApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_attendance_set",
         description="Organizers mark a member present or absent (someone who came uninvited is added).",
@@ -853,7 +838,7 @@ class AttendanceApi(ClubsApiView):
         data = AttendanceInput(data=request.data)
         data.is_valid(raise_exception=True)
         person = _resolve(User.objects.all(), data.validated_data["user"], "user")
-        invitation = _service_call(
+        invitation = service_call(
             services.attendance_set, meeting=meeting, actor=user, user=person, attended=data.validated_data["attended"]
         )
         invitation = Invitation.objects.select_related("user", "organization").get(pk=invitation.pk)
@@ -895,7 +880,7 @@ def _topic_for(meeting: Meeting, pk) -> AgendaItem:
     )
 
 
-class AgendaAddApi(ClubsApiView):
+class AgendaAddApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_agenda_add",
         description="Organizers add a topic, optionally about a request, a roadmap item or an action item.",
@@ -914,11 +899,11 @@ class AgendaAddApi(ClubsApiView):
         values["action_item"] = _resolve(
             ActionItem.objects.filter(club=meeting.club), values.get("action_item"), "action_item"
         )
-        topic = _service_call(services.agenda_add, meeting=meeting, actor=user, **values)
+        topic = service_call(services.agenda_add, meeting=meeting, actor=user, **values)
         return Response(_topic_output(user, _topic_for(meeting, topic.pk)), status=status.HTTP_201_CREATED)
 
 
-class AgendaTopicApi(ClubsApiView):
+class AgendaTopicApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_agenda_partial_update",
         description="Organizers reword a topic, change its notes or time, or move it up or down.",
@@ -936,9 +921,9 @@ class AgendaTopicApi(ClubsApiView):
         move = values.pop("move", None)
         with transaction.atomic():  # the edit and the move together, or neither
             if values:
-                _service_call(services.agenda_update, topic=topic, actor=user, **values)
+                service_call(services.agenda_update, topic=topic, actor=user, **values)
             if move:
-                _service_call(services.agenda_move, topic=topic, actor=user, direction=move)
+                service_call(services.agenda_move, topic=topic, actor=user, direction=move)
         return Response(_topic_output(user, _topic_for(meeting, topic_id)))
 
     @extend_schema(
@@ -951,7 +936,7 @@ class AgendaTopicApi(ClubsApiView):
         meeting = _meeting_for(user, pk)
         topic = _topic_for(meeting, topic_id)
         _require(user, Action.MANAGE, meeting.club)
-        _service_call(services.agenda_remove, topic=topic, actor=user)
+        service_call(services.agenda_remove, topic=topic, actor=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -1075,7 +1060,7 @@ class BallotInput(StrictInput):
     )
 
 
-class VoteListCreateApi(ClubsApiView):
+class VoteListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_votes_list",
         description="The meeting's votes.",
@@ -1106,11 +1091,11 @@ class VoteListCreateApi(ClubsApiView):
         topics = list(AgendaItem.objects.filter(meeting=meeting, pk__in=ids))
         if len(topics) != len(ids):
             raise exceptions.ValidationError({"topics": [_("Choose topics of this meeting's agenda.")]})
-        vote = _service_call(services.vote_create, meeting=meeting, actor=user, topics=topics, **values)
+        vote = service_call(services.vote_create, meeting=meeting, actor=user, topics=topics, **values)
         return Response(_vote_detail(user, _vote_for(meeting, vote.pk)), status=status.HTTP_201_CREATED)
 
 
-class VoteDetailApi(ClubsApiView):
+class VoteDetailApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_votes_retrieve",
         description="The vote and its tally per topic (live while open); staff also read it per organization.",
@@ -1122,7 +1107,7 @@ class VoteDetailApi(ClubsApiView):
         return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
 
 
-class VoteOpenApi(ClubsApiView):
+class VoteOpenApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_votes_open",
         description="Organizers open a vote: the attendees may now spread their points.",
@@ -1135,11 +1120,11 @@ class VoteOpenApi(ClubsApiView):
         vote = _vote_for(meeting, vote_id)
         _require(user, Action.RUN, meeting.club)
         EmptyInput(data=request.data).is_valid(raise_exception=True)
-        _service_call(services.vote_open, vote=vote, actor=user)
+        service_call(services.vote_open, vote=vote, actor=user)
         return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
 
 
-class VoteCloseApi(ClubsApiView):
+class VoteCloseApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_votes_close",
         description="Organizers close a vote: its results are stored and feed the roadmap's club priority.",
@@ -1152,11 +1137,11 @@ class VoteCloseApi(ClubsApiView):
         vote = _vote_for(meeting, vote_id)
         _require(user, Action.RUN, meeting.club)
         EmptyInput(data=request.data).is_valid(raise_exception=True)
-        _service_call(services.vote_close, vote=vote, actor=user)
+        service_call(services.vote_close, vote=vote, actor=user)
         return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
 
 
-class BallotApi(ClubsApiView):
+class BallotApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_votes_ballot",
         description="A member present at the meeting spreads at most the budget over the vote's topics, once, "
@@ -1171,7 +1156,7 @@ class BallotApi(ClubsApiView):
         _require(user, Action.VOTE, meeting.club)
         data = BallotInput(data=request.data)
         data.is_valid(raise_exception=True)
-        _service_call(services.ballot_cast, vote=vote, user=user, points=data.validated_data["points"])
+        service_call(services.ballot_cast, vote=vote, user=user, points=data.validated_data["points"])
         return Response(_vote_detail(user, _vote_for(meeting, vote_id)), status=status.HTTP_201_CREATED)
 
 
@@ -1215,7 +1200,7 @@ def _minutes_for(user: User, meeting: Meeting) -> Minutes:
     return found
 
 
-class MinutesApi(ClubsApiView):
+class MinutesApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_minutes_retrieve",
         description="The minutes: for members once published (404 before), for staff always.",
@@ -1237,7 +1222,7 @@ class MinutesApi(ClubsApiView):
         _require(user, Action.RUN, meeting.club)
         data = MinutesInput(data=request.data)
         data.is_valid(raise_exception=True)
-        minutes = _service_call(services.minutes_save, meeting=meeting, actor=user, **data.validated_data)
+        minutes = service_call(services.minutes_save, meeting=meeting, actor=user, **data.validated_data)
         return Response(_minutes_output(user, minutes))
 
 
@@ -1334,7 +1319,7 @@ def _action_values(values: dict) -> dict:
     return values
 
 
-class ActionItemListCreateApi(ClubsApiView):
+class ActionItemListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_clubs_action_items_list",
         description="The club's action items, by due date.",
@@ -1369,11 +1354,11 @@ class ActionItemListCreateApi(ClubsApiView):
         data.is_valid(raise_exception=True)
         values = _action_values(data.validated_data)
         values["meeting"] = _resolve(Meeting.objects.filter(club=club), values.get("meeting"), "meeting")
-        action = _service_call(services.action_item_create, club=club, actor=user, **values)
+        action = service_call(services.action_item_create, club=club, actor=user, **values)
         return Response(_action_item_output(user, _action_item_for(club, action.pk)), status=status.HTTP_201_CREATED)
 
 
-class ActionItemDetailApi(ClubsApiView):
+class ActionItemDetailApi(BodyFirstApiView):
     @extend_schema(operation_id="v1_clubs_action_items_retrieve", responses=ActionItemForRole)
     def get(self, request, pk: int, action_id: int):
         user = request.user
@@ -1392,7 +1377,5 @@ class ActionItemDetailApi(ClubsApiView):
         _require(user, Action.RUN, club)
         data = ActionItemPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        _service_call(
-            services.action_item_update, action_item=action, actor=user, **_action_values(data.validated_data)
-        )
+        service_call(services.action_item_update, action_item=action, actor=user, **_action_values(data.validated_data))
         return Response(_action_item_output(user, _action_item_for(club, action_id)))

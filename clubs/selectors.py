@@ -4,12 +4,25 @@ already scoped, and what a member may read of a linked object is asked of clubs.
 
 from datetime import timedelta
 
-from django.db.models import Case, Exists, OuterRef, When
+from django.db.models import Case, Exists, Min, OuterRef, Q, Sum, When
 from django.utils import timezone
 
-from accounts.models import User
-from clubs.models import ActionItem, AgendaItem, Club, ClubMembership, Invitation, Meeting, MeetingVote
-from clubs.policy import topic_link_for
+from accounts.models import Organization, User
+from clubs.models import (
+    ActionItem,
+    AgendaItem,
+    Ballot,
+    BallotPoints,
+    Club,
+    ClubMembership,
+    Invitation,
+    Meeting,
+    MeetingVote,
+    Minutes,
+    VoteResult,
+)
+from clubs.policy import club_visible_q, meeting_visible_q, topic_link_for
+from core.lookups import object_or_404
 from feedback.models import Feedback, FeedbackEvent, Vote
 from roadmap.models import RoadmapEvent, RoadmapItem
 
@@ -351,9 +364,6 @@ MEMBER_SEARCH_LIMIT = 20
 
 def club_list(*, user: User):
     """Every club for staff (the policy scopes), with its next planned meeting's date."""
-    from django.db.models import Min, Q
-
-    from clubs.policy import club_visible_q
 
     return (
         Club.objects.filter(club_visible_q(user=user))
@@ -369,7 +379,6 @@ def club_list(*, user: User):
 
 def member_search(*, club: Club, query: str, limit: int = MEMBER_SEARCH_LIMIT) -> list[User]:
     """Active client users of any company, and staff, by name, email or company; not already active members."""
-    from django.db.models import Q
 
     query = " ".join(query.split())[:100]
     if len(query) < 2:
@@ -395,8 +404,6 @@ def member_search(*, club: Club, query: str, limit: int = MEMBER_SEARCH_LIMIT) -
 
 def vote_get_visible_to(*, user: User, pk) -> MeetingVote:
     """A vote of a meeting the user may see (clubs.policy), or 404 either way."""
-    from clubs.policy import meeting_visible_q
-    from core.lookups import object_or_404
 
     meetings = Meeting.objects.filter(meeting_visible_q(user=user)).values("pk")
     return object_or_404(MeetingVote.objects.select_related("meeting__club").filter(meeting__in=meetings), pk)
@@ -405,10 +412,6 @@ def vote_get_visible_to(*, user: User, pk) -> MeetingVote:
 def vote_tally_by_organization(*, vote: MeetingVote) -> list[dict]:
     """Points per topic and per company (None: staff), live while open, the stored results once closed.
     For staff pages: which companies gave the points."""
-    from django.db.models import Sum
-
-    from accounts.models import Organization
-    from clubs.models import BallotPoints, VoteResult
 
     if vote.status == MeetingVote.Status.CLOSED:
         rows = VoteResult.objects.filter(vote=vote).values_list("topic_id", "organization_id", "points")
@@ -430,7 +433,6 @@ def vote_tally_by_organization(*, vote: MeetingVote) -> list[dict]:
 
 
 def ballot_of(*, vote: MeetingVote, user: User):
-    from clubs.models import Ballot
 
     return Ballot.objects.filter(vote=vote, user=user).prefetch_related("points").first()
 
@@ -440,7 +442,6 @@ def meetings_of_club(*, club: Club, limit: int = 50):
 
 
 def published_minutes_of_club(*, club: Club, limit: int = 20):
-    from clubs.models import Minutes
 
     return list(
         Minutes.objects.filter(meeting__club=club, published_at__isnull=False)

@@ -9,7 +9,6 @@ everything; product owners write (roadmap.policy decides, a refusal is a 403 wit
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -18,10 +17,10 @@ from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api import StrictCursorPagination
+from core.api_views import BodyFirstApiView, service_call
 from core.serializers import StrictInput
 from feedback.models import Feedback, ProductArea
 from roadmap import policy, services
@@ -33,26 +32,8 @@ DECISION_TEXT_MAX = 5000
 STAFF_ONLY_FILTER = _("This filter is for the publisher's staff only.")
 
 
-class RoadmapApiView(APIView):
-    """A malformed body is refused (400) before any lookup or role question: the answer to a broken
-    body never depends on the object its address names."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            request.data  # noqa: B018  (parses now: StrictJSONParser refuses what is not one JSON object)
-
-
-def _service_call(function, **kwargs):
-    """Run a service or a policy check; a role refusal becomes the API's 403 with the policy's reason."""
-    try:
-        return function(**kwargs)
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc) or None) from exc
-
-
 def _require(user: User, action: policy.Action) -> None:
-    _service_call(policy.roadmap_require, user=user, action=action)
+    service_call(policy.roadmap_require, user=user, action=action)
 
 
 def _filtered(request, filter_class, queryset, staff_only=()):
@@ -278,7 +259,7 @@ class ItemPatchInput(ItemInput):
     main_request = serializers.PrimaryKeyRelatedField(queryset=Feedback.objects.all(), required=False, allow_null=True)
 
 
-class ItemListCreateApi(RoadmapApiView):
+class ItemListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_roadmap_items_list",
         parameters=[
@@ -320,11 +301,11 @@ class ItemListCreateApi(RoadmapApiView):
         _require(user, policy.Action.EDIT)
         data = ItemInput(data=request.data)
         data.is_valid(raise_exception=True)
-        item = _service_call(services.item_create, actor=user, **data.validated_data)
+        item = service_call(services.item_create, actor=user, **data.validated_data)
         return Response(_item_output(user, _item_for(user, item.pk)), status=status.HTTP_201_CREATED)
 
 
-class ItemDetailApi(RoadmapApiView):
+class ItemDetailApi(BodyFirstApiView):
     @extend_schema(operation_id="v1_roadmap_items_retrieve", responses=ItemForRole)
     def get(self, request, pk: int):
         return Response(_item_output(request.user, _item_for(request.user, pk)))
@@ -340,9 +321,9 @@ class ItemDetailApi(RoadmapApiView):
         new_status = values.pop("status", None)
         with transaction.atomic():  # the move and the edit together, or neither
             if new_status is not None:
-                item = _service_call(services.item_move, item=item, actor=user, status=new_status)
+                item = service_call(services.item_move, item=item, actor=user, status=new_status)
             if values:
-                _service_call(services.item_update, item=item, actor=user, **values)
+                service_call(services.item_update, item=item, actor=user, **values)
         return Response(_item_output(user, _item_for(user, pk)))
 
 
@@ -365,7 +346,7 @@ class LinkedRequestPagination(StrictCursorPagination):
     max_page_size = 200
 
 
-class ItemFeedbackApi(RoadmapApiView):
+class ItemFeedbackApi(BodyFirstApiView):
     """The requests linked to an item: staff only (a client gets 404, even on a public item: which
     requests, and so which companies, asked is the business case's drill-down)."""
 
@@ -392,7 +373,7 @@ class ItemFeedbackApi(RoadmapApiView):
         _require(request.user, policy.Action.LINK)
         data = LinkInput(data=request.data)
         data.is_valid(raise_exception=True)
-        _service_call(
+        service_call(
             services.item_link_feedback, item=item, feedback=data.validated_data["feedback"], actor=request.user
         )
         return Response(_item_output(request.user, _item_for(request.user, pk)))
@@ -411,7 +392,7 @@ class ItemFeedbackApi(RoadmapApiView):
             body = {"feedback": request.query_params["feedback"]}
         data = LinkInput(data=body)
         data.is_valid(raise_exception=True)
-        _service_call(
+        service_call(
             services.item_unlink_feedback, item=item, feedback=data.validated_data["feedback"], actor=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -526,7 +507,7 @@ class OutcomeInput(StrictInput):
     lesson = serializers.CharField(required=False, allow_blank=True, default="", max_length=DECISION_TEXT_MAX)
 
 
-class DecisionListCreateApi(RoadmapApiView):
+class DecisionListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_decisions_list",
         parameters=[
@@ -553,11 +534,11 @@ class DecisionListCreateApi(RoadmapApiView):
         _require(user, policy.Action.DECIDE)
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = _service_call(services.decision_record, actor=user, **data.validated_data)
+        decision = service_call(services.decision_record, actor=user, **data.validated_data)
         return Response(_decision_output(user, _decision_for(user, decision.pk)), status=status.HTTP_201_CREATED)
 
 
-class DecisionDetailApi(RoadmapApiView):
+class DecisionDetailApi(BodyFirstApiView):
     @extend_schema(operation_id="v1_decisions_retrieve", responses=DecisionForRole)
     def get(self, request, pk: int):
         return Response(_decision_output(request.user, _decision_for(request.user, pk)))
@@ -575,7 +556,7 @@ class DecisionDetailApi(RoadmapApiView):
         _require(user, policy.Action.DECIDE)
         data = OutcomeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        _service_call(services.decision_record_outcome, decision=decision, actor=user, **data.validated_data)
+        service_call(services.decision_record_outcome, decision=decision, actor=user, **data.validated_data)
         return Response(_decision_output(user, _decision_for(user, pk)))
 
 
@@ -673,7 +654,7 @@ class PublishInput(StrictInput):
     """Publishing takes no field: an empty body (or `{}`)."""
 
 
-class ReleaseListCreateApi(RoadmapApiView):
+class ReleaseListCreateApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_releases_list",
         parameters=[
@@ -696,11 +677,11 @@ class ReleaseListCreateApi(RoadmapApiView):
         _require(user, policy.Action.RELEASE)
         data = ReleaseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        release = _service_call(services.release_save, actor=user, **data.validated_data)
+        release = service_call(services.release_save, actor=user, **data.validated_data)
         return Response(_release_output(user, _release_for(user, release.pk)), status=status.HTTP_201_CREATED)
 
 
-class ReleaseDetailApi(RoadmapApiView):
+class ReleaseDetailApi(BodyFirstApiView):
     @extend_schema(operation_id="v1_releases_retrieve", responses=ReleaseForRole)
     def get(self, request, pk: int):
         return Response(_release_output(request.user, _release_for(request.user, pk)))
@@ -718,7 +699,7 @@ class ReleaseDetailApi(RoadmapApiView):
         data = ReleasePatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        _service_call(
+        service_call(
             services.release_save,
             actor=user,
             release=release,
@@ -730,7 +711,7 @@ class ReleaseDetailApi(RoadmapApiView):
         return Response(_release_output(user, _release_for(user, pk)))
 
 
-class ReleasePublishApi(RoadmapApiView):
+class ReleasePublishApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_releases_publish",
         description="Publish a draft: its items ship and everyone who asked is told, once. Publishing a "
@@ -743,5 +724,5 @@ class ReleasePublishApi(RoadmapApiView):
         release = _release_for(user, pk)
         _require(user, policy.Action.RELEASE)
         PublishInput(data=request.data).is_valid(raise_exception=True)
-        _service_call(services.release_publish, release=release, actor=user)
+        service_call(services.release_publish, release=release, actor=user)
         return Response(_release_output(user, _release_for(user, pk)))
