@@ -35,6 +35,18 @@ OPEN_STATUSES = [
 ]
 SUGGESTION_LIMIT = 8
 DEFAULT_LOOKBACK = timedelta(days=90)
+SUGGESTED_REQUEST_FIELDS = ("id", "title", "visibility", "status", "vote_count", "organization_id")
+SUGGESTED_ITEM_FIELDS = (
+    "id",
+    "title",
+    "public_title",
+    "is_public",
+    "status",
+    "organization_count",
+    "vote_count",
+    "revenue",
+    "product_area_id",
+)
 
 
 def club_organization_ids(*, club: Club):
@@ -140,7 +152,8 @@ def agenda_suggestions(*, club: Club, meeting: Meeting | None = None, limit: int
         ranked = [
             {"feedback_id": pk, "club_votes": votes, "club_organizations": companies} for pk, votes, companies in rows
         ]
-    requests = Feedback.objects.in_bulk([row["feedback_id"] for row in ranked])
+    # Only what a suggestion shows: never the description nor the stored search vector of 8 to 40 rows.
+    requests = Feedback.objects.only(*SUGGESTED_REQUEST_FIELDS).in_bulk([row["feedback_id"] for row in ranked])
     demand = [
         {
             "origin": AgendaItem.Origin.DEMAND,
@@ -160,6 +173,9 @@ def agenda_suggestions(*, club: Club, meeting: Meeting | None = None, limit: int
         .filter(Exists(voted_by_club))
         .exclude(feedback__status=Feedback.Status.MERGED)
         .select_related("feedback")
+        .only(
+            "feedback_id", "old_value", "new_value", "created_at", *(f"feedback__{f}" for f in SUGGESTED_REQUEST_FIELDS)
+        )
         .order_by("-created_at", "-id")
     )
     if area_ids:
@@ -182,8 +198,10 @@ def agenda_suggestions(*, club: Club, meeting: Meeting | None = None, limit: int
         )
         if len(changed) >= limit:
             break
-    item_changes = RoadmapEvent.objects.filter(kind=RoadmapEvent.Kind.STATUS, created_at__gte=since).select_related(
-        "item"
+    item_changes = (
+        RoadmapEvent.objects.filter(kind=RoadmapEvent.Kind.STATUS, created_at__gte=since)
+        .select_related("item")
+        .only("item_id", "old_value", "new_value", "created_at", *(f"item__{f}" for f in SUGGESTED_ITEM_FIELDS))
     )
     if area_ids:
         item_changes = item_changes.filter(item__product_area_id__in=area_ids)
@@ -220,7 +238,9 @@ def agenda_suggestions(*, club: Club, meeting: Meeting | None = None, limit: int
             "organizations": item.organization_count,
             "revenue": item.revenue,
         }
-        for item in candidates.order_by("-organization_count", "-vote_count", "-id")[:limit]
+        for item in candidates.only(*SUGGESTED_ITEM_FIELDS).order_by("-organization_count", "-vote_count", "-id")[
+            :limit
+        ]
     ]
 
     today = timezone.localdate()
