@@ -9,13 +9,12 @@ organize the club, product owners) manage; a member or a contributor who does no
 tally per organization.
 """
 
-from django import forms
 from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -36,41 +35,18 @@ from clubs.models import (
 )
 from clubs.policy import Action
 from core.api import StrictCursorPagination
-from core.api_views import BodyFirstApiView, service_call
+from core.api_views import BodyFirstApiView, IdFilter, filtered_queryset, page_schema, service_call
 from core.lookups import object_or_404
 from core.serializers import StrictInput
 from feedback.models import Feedback, ProductArea
 from roadmap.models import RoadmapItem
 
 MAX_ID = 2**63 - 1
-STAFF_ONLY_FILTER = _("This filter is for the publisher's staff only.")
 NOT_FOUND_IN_BODY = _("Not found.")
 
 
 def _require(user: User, action: Action, club: Club) -> None:
     service_call(policy.club_require, user=user, action=action, club=club)
-
-
-def _filtered(request, filter_class, queryset, staff_only=()):
-    if not request.user.is_staff_member:
-        refused = sorted(set(request.query_params) & set(staff_only))
-        if refused:
-            raise exceptions.ValidationError({name: [STAFF_ONLY_FILTER] for name in refused})
-    filtered = filter_class(request.query_params, queryset=queryset, request=request)
-    if not filtered.is_valid():
-        raise exceptions.ValidationError(filtered.errors)
-    return filtered.qs
-
-
-def _page(name: str, serializer) -> serializers.Serializer:
-    return inline_serializer(
-        name,
-        {
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
 
 
 def _staff_only(field_class: type[serializers.Field], **kwargs) -> serializers.Field:
@@ -105,10 +81,6 @@ def _resolve(queryset, pk, field: str):
         return queryset.get(pk=pk)
     except queryset.model.DoesNotExist as exc:
         raise exceptions.ValidationError({field: [NOT_FOUND_IN_BODY]}) from exc
-
-
-class IdFilter(django_filters.Filter):
-    field_class = forms.IntegerField
 
 
 class IdCursorPagination(StrictCursorPagination):
@@ -239,10 +211,10 @@ class ClubListCreateApi(BodyFirstApiView):
             OpenApiParameter("is_archived", bool),
             *CURSOR_PARAMETERS,
         ],
-        responses=_page("ClubPage", ClubOutput),
+        responses=page_schema("ClubPage", ClubOutput),
     )
     def get(self, request):
-        queryset = _filtered(request, ClubFilter, _clubs(request.user))
+        queryset = filtered_queryset(request, ClubFilter, _clubs(request.user))
         paginator = IdCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(ClubOutput(page, many=True).data)
@@ -370,7 +342,7 @@ class MemberListAddApi(BodyFirstApiView):
             OpenApiParameter("status", str, enum=ClubMembership.Status.values, description="Staff only."),
             *CURSOR_PARAMETERS,
         ],
-        responses=_page("ClubMemberPage", MemberForRole),
+        responses=page_schema("ClubMemberPage", MemberForRole),
     )
     def get(self, request, pk: int):
         user = request.user
@@ -379,7 +351,7 @@ class MemberListAddApi(BodyFirstApiView):
             queryset = ClubMembership.objects.filter(club=club).select_related("user", "organization")
         else:
             queryset = policy.members_visible_to(user=user, club=club)
-        queryset = _filtered(request, MemberFilter, queryset, staff_only=MemberFilter.STAFF_ONLY)
+        queryset = filtered_queryset(request, MemberFilter, queryset, staff_only=MemberFilter.STAFF_ONLY)
         paginator = IdCursorPagination()
         paginator.ordering = "id"
         page = paginator.paginate_queryset(queryset, request, view=self)
@@ -652,11 +624,11 @@ class MeetingListCreateApi(BodyFirstApiView):
             OpenApiParameter("upcoming", bool),
             *CURSOR_PARAMETERS,
         ],
-        responses=_page("MeetingPage", MeetingForRole),
+        responses=page_schema("MeetingPage", MeetingForRole),
     )
     def get(self, request):
         user = request.user
-        queryset = _filtered(request, MeetingFilter, _meetings(user))
+        queryset = filtered_queryset(request, MeetingFilter, _meetings(user))
         paginator = IdCursorPagination()
         upcoming = request.query_params.get("upcoming", "") in ("true", "1")
         paginator.ordering = ("starts_at", "id") if upcoming else ("-starts_at", "-id")
@@ -757,7 +729,7 @@ class InvitationListSendApi(BodyFirstApiView):
         operation_id="v1_meetings_invitations_list",
         description="Who is invited, their answers and who came: staff only (a member gets 403).",
         parameters=CURSOR_PARAMETERS,
-        responses=_page("InvitationPage", InvitationOutput),
+        responses=page_schema("InvitationPage", InvitationOutput),
     )
     def get(self, request, pk: int):
         user = request.user
@@ -1065,7 +1037,7 @@ class VoteListCreateApi(BodyFirstApiView):
         operation_id="v1_meetings_votes_list",
         description="The meeting's votes.",
         parameters=CURSOR_PARAMETERS,
-        responses=_page("MeetingVotePage", VoteOutput),
+        responses=page_schema("MeetingVotePage", VoteOutput),
     )
     def get(self, request, pk: int):
         meeting = _meeting_for(request.user, pk)
@@ -1329,12 +1301,12 @@ class ActionItemListCreateApi(BodyFirstApiView):
             OpenApiParameter("owner", int),
             *CURSOR_PARAMETERS,
         ],
-        responses=_page("ActionItemPage", ActionItemForRole),
+        responses=page_schema("ActionItemPage", ActionItemForRole),
     )
     def get(self, request, pk: int):
         user = request.user
         club = _club_for(user, pk)
-        queryset = _filtered(request, ActionItemFilter, _action_items(club))
+        queryset = filtered_queryset(request, ActionItemFilter, _action_items(club))
         paginator = IdCursorPagination()
         paginator.ordering = "id"
         page = paginator.paginate_queryset(queryset, request, view=self)

@@ -8,19 +8,18 @@ everything; product owners write (roadmap.policy decides, a refusal is a 403 wit
 
 from decimal import Decimal
 
-from django import forms
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from accounts.models import User
 from core.api import StrictCursorPagination
-from core.api_views import BodyFirstApiView, service_call
+from core.api_views import BodyFirstApiView, IdFilter, filtered_queryset, page_schema, service_call
 from core.serializers import StrictInput
 from feedback.models import Feedback, ProductArea
 from roadmap import policy, services
@@ -29,39 +28,9 @@ from roadmap.models import Decision, Release, RoadmapItem
 TEXT_MAX = services.TEXT_MAX
 DECISION_TEXT_MAX = 5000
 
-STAFF_ONLY_FILTER = _("This filter is for the publisher's staff only.")
-
 
 def _require(user: User, action: policy.Action) -> None:
     service_call(policy.roadmap_require, user=user, action=action)
-
-
-def _filtered(request, filter_class, queryset, staff_only=()):
-    if not request.user.is_staff_member:
-        refused = sorted(set(request.query_params) & set(staff_only))
-        if refused:
-            raise exceptions.ValidationError({name: [STAFF_ONLY_FILTER] for name in refused})
-    filtered = filter_class(request.query_params, queryset=queryset, request=request)
-    if not filtered.is_valid():
-        raise exceptions.ValidationError(filtered.errors)
-    return filtered.qs
-
-
-def _page(name: str, serializer) -> serializers.Serializer:
-    return inline_serializer(
-        name,
-        {
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
-
-
-class IdFilter(django_filters.Filter):
-    """An id: a whole number (forms.IntegerField), not a decimal silently truncated."""
-
-    field_class = forms.IntegerField
 
 
 # Roadmap items ------------------------------------------------------------------------------
@@ -277,7 +246,7 @@ class ItemListCreateApi(BodyFirstApiView):
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
         ],
-        responses=_page("RoadmapItemPage", ItemForRole),
+        responses=page_schema("RoadmapItemPage", ItemForRole),
     )
     def get(self, request):
         user = request.user
@@ -287,7 +256,7 @@ class ItemListCreateApi(BodyFirstApiView):
             raise exceptions.ValidationError(
                 {"ordering": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}]}
             )
-        queryset = _filtered(
+        queryset = filtered_queryset(
             request, ItemFilter, _items().filter(policy.item_visible_q(user=user)), staff_only=ItemFilter.STAFF_ONLY
         )
         paginator = ItemCursorPagination()
@@ -358,7 +327,7 @@ class ItemFeedbackApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_roadmap_items_feedback_list",
         parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
-        responses=_page("LinkedRequestPage", LinkedRequestOutput),
+        responses=page_schema("LinkedRequestPage", LinkedRequestOutput),
     )
     def get(self, request, pk: int):
         item = self._item(request, pk)
@@ -518,12 +487,12 @@ class DecisionListCreateApi(BodyFirstApiView):
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
         ],
-        responses=_page("DecisionPage", DecisionForRole),
+        responses=page_schema("DecisionPage", DecisionForRole),
     )
     def get(self, request):
         user = request.user
         queryset = Decision.objects.filter(policy.decision_visible_q(user=user)).select_related("item", "product_area")
-        queryset = _filtered(request, DecisionFilter, queryset, staff_only=DecisionFilter.STAFF_ONLY)
+        queryset = filtered_queryset(request, DecisionFilter, queryset, staff_only=DecisionFilter.STAFF_ONLY)
         paginator = DecisionCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(_decision_output(user, page, many=True))
@@ -662,11 +631,11 @@ class ReleaseListCreateApi(BodyFirstApiView):
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
         ],
-        responses=_page("ReleasePage", ReleaseForRole),
+        responses=page_schema("ReleasePage", ReleaseForRole),
     )
     def get(self, request):
         user = request.user
-        queryset = _filtered(request, ReleaseFilter, _releases(user))
+        queryset = filtered_queryset(request, ReleaseFilter, _releases(user))
         paginator = ReleaseCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(_release_output(user, page, many=True))
