@@ -1079,6 +1079,17 @@ class VoteDetailApi(BodyFirstApiView):
         return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
 
 
+def _vote_transition(request, pk: int, vote_id: int, service) -> Response:
+    """Open or close a vote (organizers): an empty body, the service, the vote as it now stands."""
+    user = request.user
+    meeting = _meeting_for(user, pk)
+    vote = _vote_for(meeting, vote_id)
+    _require(user, Action.RUN, meeting.club)
+    EmptyInput(data=request.data).is_valid(raise_exception=True)
+    service_call(service, vote=vote, actor=user)
+    return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
+
+
 class VoteOpenApi(BodyFirstApiView):
     @extend_schema(
         operation_id="v1_meetings_votes_open",
@@ -1087,13 +1098,7 @@ class VoteOpenApi(BodyFirstApiView):
         responses=VoteDetailForRole,
     )
     def post(self, request, pk: int, vote_id: int):
-        user = request.user
-        meeting = _meeting_for(user, pk)
-        vote = _vote_for(meeting, vote_id)
-        _require(user, Action.RUN, meeting.club)
-        EmptyInput(data=request.data).is_valid(raise_exception=True)
-        service_call(services.vote_open, vote=vote, actor=user)
-        return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
+        return _vote_transition(request, pk, vote_id, services.vote_open)
 
 
 class VoteCloseApi(BodyFirstApiView):
@@ -1104,13 +1109,7 @@ class VoteCloseApi(BodyFirstApiView):
         responses=VoteDetailForRole,
     )
     def post(self, request, pk: int, vote_id: int):
-        user = request.user
-        meeting = _meeting_for(user, pk)
-        vote = _vote_for(meeting, vote_id)
-        _require(user, Action.RUN, meeting.club)
-        EmptyInput(data=request.data).is_valid(raise_exception=True)
-        service_call(services.vote_close, vote=vote, actor=user)
-        return Response(_vote_detail(user, _vote_for(meeting, vote_id)))
+        return _vote_transition(request, pk, vote_id, services.vote_close)
 
 
 class BallotApi(BodyFirstApiView):
