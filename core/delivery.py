@@ -80,7 +80,7 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_email],
-        headers={"Message-ID": email.message_id or f"<outbox-legacy-{email.pk}@retour>"},
+        headers={**(email.headers or {}), "Message-ID": email.message_id or f"<outbox-legacy-{email.pk}@retour>"},
         connection=connection,
     )
     if html:

@@ -42,6 +42,8 @@ class OutboundEmail(TimeStampedModel):
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     # Files sent with the email (a calendar invitation): [{"filename", "content_type", "content"}], text only.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Extra headers, such as List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) on a digest.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     template = models.CharField(_("template"), max_length=200)
     language = models.CharField(_("language"), max_length=8)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)

@@ -130,6 +130,7 @@ def email_enqueue_rendered(
     secret_text_body: str = "",
     secret_html_body: str = "",
     attachments: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundEmail | None:
     """Store an already rendered email. With `secret_*` bodies, `text_body`/`html_body` must be redacted."""
     try:
@@ -149,6 +150,7 @@ def email_enqueue_rendered(
                 language=language,
                 idempotency_key=idempotency_key,
                 attachments=attachments or [],
+                headers=headers or {},
             )
     except IntegrityError:
         if OutboundEmail.objects.filter(idempotency_key=idempotency_key).exists():

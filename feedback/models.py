@@ -166,6 +166,12 @@ class Feedback(models.Model):
                 name="fb_waiting_idx",
                 condition=models.Q(first_response_at__isnull=True),
             ),
+            # First answers given in a period (digests, the dashboard).
+            models.Index(
+                fields=["first_response_at"],
+                name="fb_first_response_idx",
+                condition=models.Q(first_response_at__isnull=False),
+            ),
             GinIndex(fields=["search_vector"], name="fb_search_idx"),
             # GIN trigram index: duplicate suggestions filter titles by word similarity through it.
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="fb_title_trgm_gin_idx"),
@@ -211,6 +217,8 @@ class Vote(models.Model):
             models.Index(fields=["user", "-created_at"], name="vote_user_idx"),
             # A set of companies' demand (a club's members): their votes without reading everyone's.
             models.Index(fields=["organization", "feedback"], name="vote_org_feedback_idx"),
+            # The votes of a period (digests, the dashboard).
+            models.Index(fields=["created_at"], name="vote_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -281,6 +289,8 @@ class FeedbackEvent(models.Model):
     # Set in the transaction that created the notifications and emails; while it is null for an
     # event that notifies people, the sweep re-queues the fan-out (the broker may have been down).
     fanned_out_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    # A public change made without telling anyone (the product owner unticked "notify").
+    silent = models.BooleanField(_("nobody told"), default=False)
 
     class Meta:
         verbose_name = _("feedback event")
@@ -288,6 +298,8 @@ class FeedbackEvent(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["feedback", "created_at"], name="event_feedback_idx"),
+            # The status changes of a period (digests, the dashboard).
+            models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
             models.Index(
                 fields=["created_at"],
                 name="event_fanout_pending_idx",

@@ -150,7 +150,10 @@ class RoadmapEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["item", "created_at"], name="rm_event_item_idx")]
+        indexes = [
+            models.Index(fields=["item", "created_at"], name="rm_event_item_idx"),
+            models.Index(fields=["kind", "created_at"], name="rm_event_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.kind}"

@@ -197,6 +197,9 @@ CELERY_BEAT_SCHEDULE = {
     "roadmap-release-fanout-sweep": {"task": "roadmap.release_fanout_sweep", "schedule": 60.0},
     "clubs-mailing-sweep": {"task": "clubs.mailing_sweep", "schedule": 60.0},
     "clubs-reminders": {"task": "clubs.reminders_send", "schedule": 300.0},
+    # Every 5 minutes so a 08:30 digest leaves at 08:30; one Digest row per period makes it safe.
+    "reporting-digests-due": {"task": "reporting.digests_due", "schedule": crontab(minute="*/5")},
+    "reporting-digests-sweep": {"task": "reporting.digests_sweep", "schedule": 120.0},
     "roadmap-business-case-nightly": {
         "task": "roadmap.business_case_refresh_all",
         "schedule": crontab(hour=3, minute=30),

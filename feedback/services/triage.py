@@ -59,7 +59,8 @@ def feedback_change_status(
             _notify_after_commit(event)
         else:
             event.fanned_out_at = timezone.now()  # the sweep must not fan it out either
-            event.save(update_fields=["fanned_out_at"])
+            event.silent = True  # nobody was told: the loop-closure rate counts it as not told
+            event.save(update_fields=["fanned_out_at", "silent"])
     return feedback
 
 
