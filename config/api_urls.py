@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("feedback.api_urls")),
     path("", include("roadmap.api_urls")),
     path("", include("clubs.api_urls")),
+    path("", include("reporting.api_urls")),
     # Last: any other /api/v1/ address (an id that is not a number, a typo) answers 404 in the
     # API's error shape rather than with the HTML error page.
     # ([\s\S], not "."): an id holding a line break ("%0A") is no endpoint either.

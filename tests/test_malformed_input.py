@@ -508,3 +508,141 @@ def test_a_bad_meetings_filter_is_a_clear_answer(api_client, club_world, params)
         assert response.json()["results"] == []
     else:
         assert response.json()["error"]["message"]
+
+
+# --- reporting: the digests and the summary (GET only: their parameters are the input) ---------
+
+
+@pytest.fixture
+def digest_world(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reporting import services as reporting_services
+    from reporting.models import Digest
+
+    po = world["product_owner"]
+    team = reporting_services.team_save(actor=po, data={"name": "Sales", "members": [po]})
+    subscription = reporting_services.subscription_save(actor=po, data={"name": "Sales weekly", "team": team})
+    start = timezone.localdate() - dt.timedelta(days=7)
+    digest = Digest.objects.create(
+        subscription=subscription, period_start=start, period_end=start + dt.timedelta(days=7), due_at=timezone.now()
+    )
+    return {**world, "digest": digest}
+
+
+SUMMARY = "/api/v1/reports/summary/"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2024-01-01\x00", "to": "2024-02-01"},
+        {"product_area": "1\x00"},
+        {"segment": "\x00"},
+        {"organization": "\x00"},
+        {"sec\x00tion": "incoming"},
+    ],
+    ids=["date", "area", "segment", "organization", "in-a-name"],
+)
+def test_nul_in_a_summary_parameter_is_a_400(api_client, digest_world, params):
+    error = _assert_api_error(api_client(digest_world["product_owner"]).get(f"{SUMMARY}?{urlencode(params)}"))
+    assert "NUL" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2024-13-01", "to": "2024-14-01"}, "from"),
+        ({"from": "abc", "to": "2024-02-01"}, "from"),
+        ({"from": "1e309", "to": "2024-02-01"}, "from"),
+        ({"from": "99999-01-01", "to": "2024-02-01"}, "from"),
+        ({"from": "0001-01-01", "to": "0001-02-01"}, "non_field_errors"),
+        ({"from": "2024-02-01", "to": "2024-02-01"}, "non_field_errors"),
+        ({"from": "2024-03-01", "to": "2024-02-01"}, "non_field_errors"),
+        ({"from": "2020-01-01", "to": "2024-02-01"}, "non_field_errors"),
+        ({"product_area": HUGE}, "product_area"),
+        ({"organization": HUGE}, "organization"),
+        ({"club": HUGE}, "club"),
+        ({"organization": "-1"}, "organization"),
+        ({"organization": "1.5"}, "organization"),
+        ({"organization": ",".join(str(i) for i in range(1, 200))}, "organization"),
+        ({"segment": "galactic"}, "segment"),
+        ({"section": "gossip"}, "section"),
+        ({"waiting_days": "99999999999999999999"}, "waiting_days"),
+        ({"organizations": "1"}, "organizations"),
+        ({"page": "2"}, "page"),
+    ],
+    ids=[
+        "month-13",
+        "word",
+        "1e309",
+        "year-99999",
+        "year-1",
+        "empty-period",
+        "from-after-to",
+        "over-two-years",
+        "area-huge",
+        "organization-huge",
+        "club-huge",
+        "organization-negative",
+        "organization-decimal",
+        "organization-too-many",
+        "segment-unknown",
+        "section-unknown",
+        "waiting-days-huge",
+        "the-dashboard-name",
+        "unknown-parameter",
+    ],
+)
+def test_a_bad_summary_parameter_is_a_400_naming_it(api_client, digest_world, params, field):
+    response = api_client(digest_world["product_owner"]).get(SUMMARY, params)
+    error = _assert_api_error(response)
+    assert field in error["fields"], error
+
+
+def test_a_client_hears_404_on_the_summary_whatever_the_parameters(api_client, digest_world):
+    http = api_client(digest_world["member_a"])
+    for params in ({"from": "abc"}, {"organization": HUGE}, {"unknown": "1"}, {}):
+        _assert_api_error(http.get(SUMMARY, params), status=404)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"subscription": HUGE},
+        {"subscription": "1e309"},
+        {"subscription": "abc"},
+        {"status": "gossip"},
+        {"period_from": "2024-13-01"},
+        {"period_to": "99999-01-01"},
+        {"unknown": "1"},
+    ],
+    ids=["subscription-huge", "subscription-1e309", "subscription-word", "status", "month-13", "year", "unknown"],
+)
+def test_a_bad_digests_filter_is_a_clear_answer(api_client, digest_world, params):
+    response = api_client(digest_world["product_owner"]).get(f"/api/v1/digests/?{urlencode(params)}")
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 200:
+        assert response.json()["results"] == []
+    else:
+        assert response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", _cursor("p=abc"), _cursor("p=1e309"), _cursor("p=99999999999999999999999"), _cursor("o=99999999999999999")],
+    ids=["garbage", "p-abc", "p-1e309", "p-huge", "offset-huge"],
+)
+def test_a_malformed_cursor_on_the_digests_is_not_a_500(api_client, digest_world, cursor):
+    response = api_client(digest_world["product_owner"]).get("/api/v1/digests/", {"cursor": cursor})
+    assert response.status_code in (200, 404), response.content[:300]
+    if response.status_code == 404:
+        assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("role", ["member_a", "product_owner"])
+@pytest.mark.parametrize("path", [f"/api/v1/digests/{HUGE}/", f"/api/v1/organizations/{HUGE}/dossier/"])
+def test_a_huge_id_in_a_reporting_path_is_a_404(api_client, digest_world, path, role):
+    _assert_api_error(api_client(digest_world[role]).get(path), status=404)

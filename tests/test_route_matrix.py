@@ -33,6 +33,12 @@ from roadmap import services as roadmap_services
 from roadmap.models import Decision, Release, RoadmapEvent, RoadmapItem, RoadmapLink
 from tests.clubs.matrix_world import CLUB_SECRETS, build_clubs_world
 from tests.factories import OrganizationFactory, StaffFactory, client_user, feedback_for
+from tests.reporting.matrix_world import (
+    REPORTING_SECRETS,
+    REPORTING_WATCHED_MODELS,
+    build_reporting_world,
+    reporting_fingerprint,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -61,6 +67,7 @@ CLIENT_SECRETS = (
     SECRET_DRAFT_RELEASE,
 )
 CLIENT_SECRETS += CLUB_SECRETS
+CLIENT_SECRETS += REPORTING_SECRETS  # a digest names every company: no client sees one
 STAFF_SECRETS = (SECRET_EMAIL_SUBJECT,)  # for a contributor: the email log is the product owner's
 INVITATION_TOKEN_B = "globex-invitation-token-for-the-matrix"
 
@@ -322,8 +329,6 @@ ROUTES: dict[str, list[Case]] = {
     "roadmap:changelog": [Case(expect={"GET": page_roles(clients=OK, contributor=REDIRECT)})],
     # Public by design (a feed reader cannot sign in): published releases, public wording only.
     "roadmap:changelog_feed": [Case(expect={"GET": PUBLIC})],
-    # --- placeholders of the next issues ---
-    "reporting:index": [Case(expect={"GET": STAFF_PAGE})],
     # --- the API (its schema is checked against these below) ---
     "api_schema": [Case(expect={"GET": PUBLIC})],
     "api_docs": [Case(expect={"GET": PUBLIC})],
@@ -510,6 +515,12 @@ from tests.clubs.routes_pages import ROUTES as CLUB_PAGE_ROUTES  # noqa: E402
 
 ROUTES.update(CLUB_PAGE_ROUTES | CLUB_API_ROUTES)
 
+# The reporting's routes, the same way.
+from tests.reporting.routes_api import ROUTES as REPORTING_API_ROUTES  # noqa: E402
+from tests.reporting.routes_pages import ROUTES as REPORTING_PAGE_ROUTES  # noqa: E402
+
+ROUTES.update(REPORTING_PAGE_ROUTES | REPORTING_API_ROUTES)
+
 # Routes deliberately left out of the matrix, each with its reason.
 EXCLUDED_NAMESPACES = {
     # Django's admin: gated by Django's own is_staff flag, which no Retour role sets; checked once
@@ -667,6 +678,7 @@ def _build_world() -> dict:
     tokens = {role: api_token_create(user=users[role], name="matrix")[1] for role in (MEMBER_A, ADMIN_A, CONTRIBUTOR)}
     roadmap = _build_roadmap(users["product_owner"], private_b=private_b, public_b=public_b)
     clubs = build_clubs_world(users=users, private_b=private_b, public_b=public_b)
+    reporting = build_reporting_world(users=users, private_b=private_b, organization_b=org_b)
     return {
         "users": users,
         "tokens": tokens,
@@ -682,6 +694,7 @@ def _build_world() -> dict:
         "invitation_token_unknown": "no-such-invitation-token",
         **roadmap,
         **clubs,
+        **reporting,
     }
 
 
@@ -756,6 +769,7 @@ def world(django_db_setup, django_db_blocker, world_media):
 WATCHED_MODELS = (Feedback, Vote, Comment, FeedbackEvent, Follow, Attachment, SavedView, Membership)
 WATCHED_MODELS += (Invitation, ApiToken, Organization, OutboundEmail)
 WATCHED_MODELS += (RoadmapItem, RoadmapLink, RoadmapEvent, Decision, Release)
+WATCHED_MODELS += REPORTING_WATCHED_MODELS
 
 
 def _fingerprint() -> str:
@@ -778,6 +792,7 @@ def _fingerprint() -> str:
     ]
     parts += [repr(row) for row in Decision.objects.order_by("pk").values_list("pk", "outcome", "actual_outcome")]
     parts += [repr(row) for row in Release.objects.order_by("pk").values_list("pk", "title", "status", "published_at")]
+    parts += reporting_fingerprint()
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

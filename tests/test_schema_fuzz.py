@@ -7,6 +7,8 @@ is not among the checks: the schema documents successes only, so every refusal (
 count as a failure; the error shape is asserted for each refusal instead.
 """
 
+from datetime import timedelta
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -57,8 +59,13 @@ def fuzz_world(db):
     product_owner = StaffFactory(email="po@retour.test")  # with TOTP, as staff must be
     roadmap_ids = _roadmap(product_owner, public_b=public_b, private_b=private_b, own=own[0])
     club_ids = _clubs(product_owner, member_a=member_a, admin_b=admin_b, private_b=private_b, public_b=public_b)
+    reporting_ids = _reporting(product_owner, globex=globex)
     return {
-        "ids": [f.pk for f in (*own, public_b, private_b)] + [acme.pk, globex.pk] + roadmap_ids + club_ids,
+        "ids": [f.pk for f in (*own, public_b, private_b)]
+        + [acme.pk, globex.pk]
+        + roadmap_ids
+        + club_ids
+        + reporting_ids,
         "tokens": {
             "client": api_token_create(user=member_a, name="fuzz")[1],
             "product_owner": api_token_create(user=product_owner, name="fuzz")[1],
@@ -122,6 +129,34 @@ def _clubs(product_owner, *, member_a, admin_b, private_b, public_b) -> list[int
         ids += [club.pk, meeting.pk, vote.pk, action.pk, *(t.pk for t in topics)]
         ids += list(club.memberships.values_list("pk", flat=True))
     return ids
+
+
+def _reporting(product_owner, *, globex) -> list[int]:
+    """A team's subscription scoped to Globex, with a digest sent (its recipients' emails in the outbox)
+    and a failed one: ids of digests and subscriptions that a client must never reach."""
+    from reporting.digests import digest_build, digest_send
+    from reporting.models import Digest
+    from reporting.services import subscription_save, team_save
+
+    team = team_save(actor=product_owner, data={"name": "Sales", "members": [product_owner]})
+    subscription = subscription_save(
+        actor=product_owner, data={"name": "Sales weekly", "team": team, "organizations": [globex]}
+    )
+    start = timezone.localdate() - timedelta(days=7)
+    sent = Digest.objects.create(
+        subscription=subscription, period_start=start, period_end=start + timedelta(days=7), due_at=timezone.now()
+    )
+    digest_build(digest_id=sent.pk)
+    digest_send(digest_id=sent.pk)
+    failed = Digest.objects.create(
+        subscription=subscription,
+        period_start=start - timedelta(days=7),
+        period_end=start,
+        due_at=timezone.now(),
+        status=Digest.Status.FAILED,
+        error="RuntimeError",
+    )
+    return [team.pk, subscription.pk, sent.pk, failed.pk]
 
 
 FUZZ_SETTINGS = settings(

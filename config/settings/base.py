@@ -262,6 +262,9 @@ SPECTACULAR_SETTINGS = {
         "MeetingVoteStatusEnum": "clubs.models.MeetingVote.Status",
         "ActionItemStatusEnum": "clubs.models.ActionItem.Status",
         "RsvpEnum": "clubs.models.Invitation.Rsvp",
+        # Reporting: a digest's status, and a digest recipient's (the outbox email's, or not queued).
+        "DigestStatusEnum": "reporting.models.Digest.Status",
+        "DigestRecipientStatusEnum": "reporting.api.RECIPIENT_STATUSES",
     },
 }
 

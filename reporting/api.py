@@ -1,0 +1,266 @@
+"""/api/v1/digests/, /api/v1/reports/summary/ and /api/v1/organizations/<id>/dossier/: thin DRF views
+over reporting.policy, on the model of clubs.api.
+
+Everything here is for the publisher's staff: a client user gets 404 for every endpoint (as for the
+reporting pages), never a 403 that would say the address exists. The digest archive says "what did
+we tell whom, when": each digest with its figures, its rendering and the send status per recipient.
+The summary returns the dashboard's figures for a period and a scope as JSON.
+"""
+
+import zoneinfo
+
+from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+from accounts.models import Organization, User
+from core.api import StrictCursorPagination
+from core.api_views import BodyFirstApiView, IdFilter, filtered_queryset, page_schema, service_call
+from core.models import OutboundEmail
+from reporting import policy
+from reporting.dashboard import DashboardQuery, dashboard_form, dashboard_query
+from reporting.digests import archive_text
+from reporting.figures import figures_compute, figures_labelled
+from reporting.models import ALL_SECTIONS, Digest, DigestDelivery, Section
+from reporting.policy import Action
+
+# A recipient's send status: the outbox email's, or `not_queued` when none was written for the address.
+RECIPIENT_STATUSES = [*OutboundEmail.Status.choices, ("not_queued", _("Not queued"))]
+UNKNOWN_PARAMETER = _("Unknown parameter: this endpoint does not read it.")
+
+
+def _require_staff(user: User) -> None:
+    """404 for anyone not on staff: these endpoints do not exist for them."""
+    service_call(policy.reporting_require, user=user, action=Action.VIEW)
+
+
+def _refuse_unknown_parameters(request, known: set[str]) -> None:
+    """A parameter the endpoint does not read is a 400 (a typo such as `segmnet` must not widen the scope)."""
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise exceptions.ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+
+
+class IdCursorPagination(StrictCursorPagination):
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+CURSOR_PARAMETERS = [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]
+
+
+# Digests -------------------------------------------------------------------------------------
+
+
+class SubscriptionRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DigestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    subscription = SubscriptionRefOutput()
+    period_start = serializers.DateField(help_text="First local day of the period (subscription's time zone).")
+    period_end = serializers.DateField(help_text="The day after the period's last day.")
+    status = serializers.ChoiceField(choices=Digest.Status.choices)
+    language = serializers.CharField()
+    subject = serializers.CharField()
+    had_activity = serializers.BooleanField()
+    recipient_count = serializers.IntegerField()
+    due_at = serializers.DateTimeField()
+    built_at = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class RecipientOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    user = serializers.SerializerMethodField(help_text="The staff member, or null for an outside address.")
+    status = serializers.SerializerMethodField(
+        help_text="The outbox email's status; `not_queued` if no email was written for this address."
+    )
+    sent_at = serializers.SerializerMethodField()
+
+    @extend_schema_field(SubscriptionRefOutput(allow_null=True))
+    def get_user(self, obj) -> dict | None:
+        return None if obj.user is None else {"id": obj.user.pk, "name": obj.user.name}
+
+    @extend_schema_field(serializers.ChoiceField(choices=RECIPIENT_STATUSES))
+    def get_status(self, obj) -> str:
+        return obj.outbound.status if obj.outbound is not None else "not_queued"
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_sent_at(self, obj):
+        return None if obj.outbound is None or obj.outbound.sent_at is None else obj.outbound.sent_at.isoformat()
+
+
+class DigestDetailOutput(DigestOutput):
+    error = serializers.CharField(help_text="Why the build failed (empty otherwise).")
+    text_body = serializers.SerializerMethodField(help_text="The plain-text email, personal links neutralized.")
+    figures = serializers.JSONField(help_text="The figures the digest was built from (ids, keys, numbers).")
+    recipients = RecipientOutput(many=True, source="deliveries.all")
+
+    def get_text_body(self, obj) -> str:
+        return archive_text(obj)
+
+
+def _digests():
+    return (
+        Digest.objects.select_related("subscription")
+        .defer("html_body", "text_body", "figures", "error")
+        .annotate(recipient_count=Count("deliveries"))
+    )
+
+
+class DigestFilter(django_filters.FilterSet):
+    subscription = IdFilter(field_name="subscription_id")
+    status = django_filters.MultipleChoiceFilter(choices=Digest.Status.choices)
+    period_from = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
+    period_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte")
+
+    class Meta:
+        model = Digest
+        fields: list[str] = []
+
+
+DIGEST_PARAMETERS = {"subscription", "status", "period_from", "period_to", "cursor", "page_size"}
+
+
+class DigestListApi(BodyFirstApiView):
+    @extend_schema(
+        operation_id="v1_digests_list",
+        description="Staff: every digest built, newest first, with its period, status and number of "
+        "recipients. Filter by subscription, status and the period's first day (`period_from`, "
+        "`period_to`, inclusive).",
+        parameters=[
+            OpenApiParameter("subscription", int),
+            OpenApiParameter("status", str, many=True, enum=Digest.Status.values),
+            OpenApiParameter("period_from", OpenApiTypes.DATE, description="Periods starting on or after."),
+            OpenApiParameter("period_to", OpenApiTypes.DATE, description="Periods starting on or before."),
+            *CURSOR_PARAMETERS,
+        ],
+        responses=page_schema("DigestPage", DigestOutput),
+    )
+    def get(self, request):
+        _require_staff(request.user)
+        _refuse_unknown_parameters(request, DIGEST_PARAMETERS)
+        queryset = filtered_queryset(request, DigestFilter, _digests())
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(DigestOutput(page, many=True).data)
+
+
+class DigestDetailApi(BodyFirstApiView):
+    @extend_schema(
+        operation_id="v1_digests_retrieve",
+        description="Staff: one digest — its figures, subject, plain-text body, and each recipient with "
+        "the status of the email sent to them.",
+        responses=DigestDetailOutput,
+    )
+    def get(self, request, pk: int):
+        user = request.user
+        _require_staff(user)
+        digest = policy.digest_get_visible_to(user=user, pk=pk)
+        deliveries = DigestDelivery.objects.select_related("user", "outbound").order_by("email", "id")
+        prefetch_related_objects([digest], Prefetch("deliveries", queryset=deliveries))
+        digest.recipient_count = len(digest.deliveries.all())
+        return Response(DigestDetailOutput(digest).data)
+
+
+# Summary: the dashboard's figures ------------------------------------------------------------
+
+# The API's parameter → the dashboard form's field (reporting.dashboard): the same validation, the
+# same defaults and the same window, so the summary equals the page for the same query.
+SUMMARY_PARAMETERS = {
+    "from": "from",
+    "to": "to",
+    "product_area": "areas",
+    "segment": "segments",
+    "organization": "organizations",
+    "club": "clubs",
+    "section": "sections",
+    "waiting_days": "waiting_days",
+}
+FORM_FIELDS = {form: api for api, form in SUMMARY_PARAMETERS.items()} | {"__all__": "non_field_errors"}
+
+
+def _summary_query(request) -> DashboardQuery:
+    """The dashboard's query for these parameters, or a 400 naming each refused parameter."""
+    _refuse_unknown_parameters(request, set(SUMMARY_PARAMETERS))
+    data = QueryDict(mutable=True)
+    for name, values in request.query_params.lists():
+        data.setlist(SUMMARY_PARAMETERS[name], values)
+    form = dashboard_form(data, tz=_zone(request.user))
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {FORM_FIELDS.get(field, field): [str(m) for m in messages] for field, messages in form.errors.items()}
+        )
+    return dashboard_query(form)
+
+
+class SummaryDatesOutput(serializers.Serializer):
+    start = serializers.DateField(help_text="`from`: the first local day counted.")
+    end = serializers.DateField(help_text="`to`: the first local day not counted.")
+    granularity = serializers.ChoiceField(
+        choices=[("day", "day"), ("week", "week"), ("month", "month")], help_text="One trend bar per ..."
+    )
+
+
+class SummaryOutput(serializers.Serializer):
+    """The dashboard's figures (reporting.figures, labelled in your language): each chosen section is
+    an object of its own, with the period's figures and the previous period's."""
+
+    dates = SummaryDatesOutput()
+    period = serializers.DictField(help_text="`start`, `end`, `previous_start`: the window's instants.")
+    scope = serializers.DictField(help_text="The ids and keys the figures are limited to (empty: everything).")
+    sections = serializers.ListField(child=serializers.ChoiceField(choices=Section.choices))
+    activity = serializers.DictField(child=serializers.BooleanField())
+    had_activity = serializers.BooleanField()
+    incoming = serializers.DictField(required=False)
+    rising = serializers.DictField(required=False)
+    decisions = serializers.DictField(required=False)
+    responsiveness = serializers.DictField(required=False)
+    roadmap = serializers.DictField(required=False)
+    clubs = serializers.DictField(required=False)
+
+
+class SummaryApi(BodyFirstApiView):
+    @extend_schema(
+        operation_id="v1_reports_summary",
+        description="Staff: the dashboard's figures for the local days [`from`, `to`) in your time zone (at "
+        "most two years; the last 12 weeks without dates) against the period of the same length just "
+        "before, with a trend by day (up to 31 days), week (up to 26 weeks) or month. Scope: product areas, "
+        "segments, organizations, clubs (repeat a parameter for several; none means everything); `section` "
+        "limits the sections. A parameter this endpoint does not read is refused (400).",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="The first day (YYYY-MM-DD)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="The first day not counted (YYYY-MM-DD)."),
+            OpenApiParameter("product_area", int, many=True),
+            OpenApiParameter("segment", str, many=True, enum=Organization.Segment.values),
+            OpenApiParameter("organization", int, many=True),
+            OpenApiParameter("club", int, many=True),
+            OpenApiParameter("section", str, many=True, enum=ALL_SECTIONS),
+            OpenApiParameter("waiting_days", int, description="Responsiveness: waiting longer than (1-365, 7)."),
+        ],
+        responses=SummaryOutput,
+    )
+    def get(self, request):
+        _require_staff(request.user)
+        query = _summary_query(request)
+        figures = figures_compute(scope=query.scope, window=query.window, sections=query.sections)
+        dates = {"start": query.start_date, "end": query.end_date, "granularity": query.granularity}
+        return Response({"dates": SummaryDatesOutput(dates).data, **figures_labelled(figures)})
+
+
+def _zone(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

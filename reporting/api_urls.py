@@ -1,0 +1,9 @@
+from django.urls import path
+
+from reporting import api
+
+urlpatterns = [
+    path("digests/", api.DigestListApi.as_view(), name="digest_list"),
+    path("digests/<int:pk>/", api.DigestDetailApi.as_view(), name="digest_detail"),
+    path("reports/summary/", api.SummaryApi.as_view(), name="report_summary"),
+]
