@@ -8,6 +8,10 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from core import navigation
+        from feedback import extensions
+        from reporting import panels
+
+        extensions.register_detail_panel("reporting_dossier", panels.feedback_dossier_panel)
 
         navigation.register(
             navigation.NavEntry(
