@@ -8,11 +8,14 @@ bounded by local midnights in the reader's time zone.
 """
 
 import datetime as dt
+import hashlib
+import json
 import re
 import zoneinfo
 from dataclasses import dataclass
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +26,7 @@ from clubs.models import Club
 from core.forms import FlatSelect
 from feedback.models import ProductArea
 from reporting import schedule
-from reporting.figures import Scope, Window
+from reporting.figures import Scope, Window, figures_compute
 from reporting.models import ALL_SECTIONS, Section
 
 DEFAULT_DAYS = 12 * 7
@@ -31,6 +34,9 @@ MAX_DAYS = 2 * 366  # "at most two years", leap days included
 DAILY_MAX_DAYS = 31
 WEEKLY_MAX_DAYS = 26 * 7
 MAX_IDS = 100
+# Figures are computed over up to two years of requests, votes and events: a few seconds at full
+# size. The page, its exports and the API reuse them for a few minutes (as digests do).
+FIGURES_CACHE_SECONDS = 300
 MAX_ID = 2**31 - 1
 # Far enough from the calendar's ends that the previous period and the trend never overflow.
 FIRST_DAY = dt.date(1970, 1, 1)
@@ -187,7 +193,12 @@ class DashboardForm(forms.Form):
         label=_("Sections"), required=False, choices=Section.choices, widget=forms.CheckboxSelectMultiple
     )
     waiting_days = forms.IntegerField(
-        label=_("Waiting longer than (days)"), required=False, min_value=1, max_value=365, initial=7
+        label=_("Waiting longer than (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        initial=7,
+        widget=forms.NumberInput(attrs={"placeholder": "7"}),
     )
 
     def __init__(self, data=None, *, tz=None, areas=None, clubs=None, **kwargs):
@@ -316,3 +327,29 @@ def dashboard_query(form: DashboardForm) -> DashboardQuery:
     sections = tuple(s for s in ALL_SECTIONS if s in (data.get("sections") or ALL_SECTIONS))
     window = dashboard_window(start, end, form.tz, waiting_days=data.get("waiting_days") or 7)
     return DashboardQuery(start, end, trend_granularity(start, end), scope, window, sections)
+
+
+def dashboard_figures(query: DashboardQuery) -> dict:
+    """`figures_compute` for the query, cached for FIGURES_CACHE_SECONDS under a key made of the
+    scope, window and sections. Adds `computed_at` (ISO instant) to say how fresh they are."""
+    w = query.window
+    key_src = json.dumps(
+        [
+            query.scope.as_dict(),
+            list(query.sections),
+            w.start.isoformat(),
+            w.end.isoformat(),
+            w.previous_start.isoformat(),
+            [b.isoformat() for b in w.trend_bounds],
+            w.waiting_days,
+            w.today.isoformat() if w.today else None,
+        ],
+        sort_keys=True,
+    )
+    key = "reporting:dashboard:" + hashlib.sha256(key_src.encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = figures_compute(scope=query.scope, window=w, sections=query.sections)
+        figures["computed_at"] = timezone.now().isoformat()
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return figures
