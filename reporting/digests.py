@@ -19,12 +19,13 @@ import logging
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from core.models import OutboundEmail
 from core.outbox import email_enqueue_rendered, render_email
 from core.tasks_util import enqueue_on_commit
 from reporting import schedule
@@ -171,21 +172,33 @@ def digests_due_create(*, now: dt.datetime | None = None) -> list[int]:
     if not candidates:
         return []
     with transaction.atomic():
-        created = Digest.objects.bulk_create(candidates, ignore_conflicts=True)
-        # ignore_conflicts gives no ids: read back the ones that are new (still pending, due now).
-        pairs = Q()
-        for digest in created:
-            pairs |= Q(subscription_id=digest.subscription_id, period_start=digest.period_start)
-        ids = list(
-            Digest.objects.filter(
-                pairs, status=Digest.Status.PENDING, attempts=0, created_at__gte=now - dt.timedelta(minutes=1)
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        ids = _insert_new(candidates)
         for pk in ids:
             enqueue_on_commit(BUILD_TASK, pk)
     return ids
+
+
+def _insert_new(digests: list[Digest], batch_size: int = 500) -> list[int]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of the rows this call created, exactly.
+
+    (`bulk_create(ignore_conflicts=True)` returns no ids, and reading the rows back by time cannot tell
+    this beat's rows from those of a concurrent or earlier beat, nor works for a `now` in the future.)
+    """
+    fields = [f for f in Digest._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for offset in range(0, len(digests), batch_size):
+            batch = digests[offset : offset + batch_size]
+            params = [f.get_db_prep_save(f.pre_save(d, add=True), connection) for d in batch for f in fields]
+            cursor.execute(
+                f"INSERT INTO {Digest._meta.db_table} ({columns}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608
+                "ON CONFLICT ON CONSTRAINT digest_one_per_period DO NOTHING RETURNING id",
+                params,
+            )
+            ids.extend(pk for (pk,) in cursor.fetchall())
+    return sorted(ids)
 
 
 def digest_build(*, digest_id: int) -> Digest | None:
@@ -223,7 +236,21 @@ def digest_build(*, digest_id: int) -> Digest | None:
         digest.status = Digest.Status.BUILT
         digest.error = ""
         digest.built_at = timezone.now()
-        digest.save()
+        digest.save(
+            update_fields=[
+                "figures",
+                "had_activity",
+                "subject",
+                "text_body",
+                "html_body",
+                "language",
+                "status",
+                "error",
+                "attempts",
+                "built_at",
+                "updated_at",
+            ]
+        )
         enqueue_on_commit(SEND_TASK, digest.pk)
     return digest
 
@@ -243,6 +270,7 @@ def digest_send(*, digest_id: int) -> int:
         written = 0
         for address, user in digest_recipients(subscription):
             link = unsubscribe_url(subscription.pk, address)
+            key = f"digest:{subscription.pk}:{digest.period_start.isoformat()}:{address.lower()}"
             email = email_enqueue_rendered(
                 to=address,
                 subject=digest.subject,
@@ -250,7 +278,7 @@ def digest_send(*, digest_id: int) -> int:
                 html_body=digest.html_body.replace(UNSUBSCRIBE_PLACEHOLDER, link),
                 template=TEMPLATE,
                 language=digest.language,
-                idempotency_key=f"digest:{subscription.pk}:{digest.period_start.isoformat()}:{address.lower()}",
+                idempotency_key=key,
                 recipient=user,
                 headers={
                     "List-Unsubscribe": f"<{link}>",
@@ -258,10 +286,12 @@ def digest_send(*, digest_id: int) -> int:
                     "Auto-Submitted": "auto-generated",
                 },
             )
+            written += email is not None
+            if email is None:  # already in the outbox (a digest deleted and built again): link that one
+                email = OutboundEmail.objects.filter(idempotency_key=key).first()
             DigestDelivery.objects.get_or_create(
                 digest=digest, email=address.lower(), defaults={"user": user, "outbound": email}
             )
-            written += email is not None
         digest.status = Digest.Status.SENT
         digest.sent_at = timezone.now()
         digest.save(update_fields=["status", "sent_at", "updated_at"])

@@ -257,7 +257,7 @@ def _titles(lines: list[dict], table: str, column: str) -> None:
     if not lines:
         return
     ids = sorted({line["id"] for line in lines})
-    titles = dict(_rows(f"SELECT id, {column} FROM {table} WHERE id = ANY(%s)", [ids]))  # noqa: S608
+    titles = dict(_rows(f"SELECT id, {column} FROM {table} WHERE id = ANY(%s)", [ids]))
     for line in lines:
         line["title"] = titles.get(line["id"], "")
 

@@ -2,9 +2,9 @@
 
 Everything is reckoned in the subscription's own time zone. A subscription has at most one send
 instant per local date: `datetime(date, hour, minute, tzinfo=zone)` with fold=0. On the
-spring-forward night a 02:30 that does not exist maps to the instant just after the gap (03:30
-summer time in Paris), on the fall-back night the first of the two 02:30s is taken: once, never
-zero or two times. The period is keyed by its first local date, unique per subscription.
+spring-forward night a 02:30 that does not exist is read with the offset in force before the gap
+(01:30 UTC, which the clocks of Paris show as 03:30 summer time); on the fall-back night the first
+of the two 02:30s is taken: once, never zero or two times. The period is keyed by its first local date, unique per subscription.
 """
 
 import datetime as dt
