@@ -5,6 +5,7 @@ security headers, rebuilding a failed digest, the one-click unsubscribe without 
 its own subscription), and pinned query counts."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -620,3 +621,76 @@ def test_digest_page_query_count_does_not_grow_with_recipients(login, product_ow
         DigestDelivery.objects.create(digest=sent_digest, email=f"more{i}@retour.test")
     large = _count(client, url)
     assert len(small) == len(large) == DIGEST_QUERIES, "\n".join(q["sql"][:150] for q in large.captured_queries)
+
+
+# The email itself -------------------------------------------------------------------------------
+
+SECTION_TITLES = ["Incoming requests", "Rising demand", "Decisions", "Responsiveness", "Roadmap", "Clubs"]
+
+
+def _render(subscription, days: int = 7) -> tuple[str, str, str]:
+    """The digest of the `days` up to and including today (so what the test just wrote is in it)."""
+    from reporting.figures import Scope, figures_compute
+
+    today = timezone.localdate()
+    digest = Digest(
+        subscription=subscription,
+        period_start=today - dt.timedelta(days=days - 1),
+        period_end=today + dt.timedelta(days=1),
+        due_at=timezone.now(),
+        language=subscription.language,
+    )
+    window = digests.digest_window(subscription, digest.period_start, digest.period_end)
+    figures = figures_compute(scope=Scope.of(subscription), window=window, sections=list(subscription.sections))
+    return digests.digest_render(subscription=subscription, digest=digest, figures=figures)
+
+
+def _assert_tidy_text(text: str) -> None:
+    assert "\n\n\n" not in text, text
+    assert not text.startswith("\n")
+    assert all(line == "-- " or line == line.rstrip() for line in text.splitlines()), text
+
+
+def test_the_email_is_table_layout_inlined_dark_mode_safe_and_every_item_links(subscription, admin_a, member_a):
+    from feedback import services as feedback_services
+    from tests.factories import feedback_for
+
+    request = feedback_for(author=admin_a, title="Export the ledger & <taxes>", visibility="public")
+    feedback_services.vote_cast(feedback=request, user=member_a, importance="critical")
+    subject, text, html = _render(subscription)
+    assert "Sales weekly" in subject
+    # HTML: a light-only colour scheme, styles inlined (no <style> left), tables rather than lists.
+    assert '<meta name="color-scheme" content="light">' in html
+    assert "<style" not in html and "<ul" not in html and "<li" not in html
+    assert 'class="container"' in html and 'bgcolor="#ffffff"' in html
+    assert "Export the ledger &amp; &lt;taxes&gt;" in html
+    link = f"http://localhost:8000{reverse('feedback:triage_detail', args=[request.pk])}"
+    assert f'href="{link}"' in html
+    # Every block that sets a text colour sets its background too, so a dark theme never puts
+    # dark text on dark (inline links and spans sit on their block's background).
+    blocks = re.findall(r'<(td|th|p|h2|table|body)\b[^>]* style="([^"]*)"', html)
+    assert len(blocks) > 50
+    for tag, style in blocks:
+        if re.search(r"(^|;)\s*color:", style):
+            assert "background-color:" in style, (tag, style)
+    # Sections in their fixed order, in both versions.
+    for body in (html, text):
+        positions = [body.index(title) for title in SECTION_TITLES]
+        assert positions == sorted(positions)
+    # Text: the title as written, its link on the next line, no run of blank lines.
+    assert "Export the ledger & <taxes>" in text and f"\n    {link}\n" in text
+    _assert_tidy_text(text)
+    assert "No activity in this scope" not in text
+
+
+def test_a_scope_without_activity_says_so_in_one_line(product_owner, subscription, org_b):
+    subscription = services.subscription_save(
+        actor=product_owner,
+        subscription=subscription,
+        data={"organizations": [org_b], "sections": ["incoming", "decisions"]},
+    )
+    _subject, text, html = _render(subscription)
+    assert text.count("No activity in this scope during the period.") == 1
+    assert html.count("No activity in this scope during the period.") == 1
+    assert "Rising demand" not in text and "Decisions" in text
+    _assert_tidy_text(text)
