@@ -3,15 +3,11 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from reporting import digests, schedule
+from reporting.figures import Scope, figures_compute
 from reporting.models import Digest, DigestSubscription
-
-
-class DryRun(Exception):
-    pass
 
 
 class Command(BaseCommand):
@@ -26,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Build and show, write and send nothing.")
 
     def handle(self, *args, subscription=None, period=None, dry_run=False, **options):
+        self.verbosity = options.get("verbosity", 1)
         send_date = None
         if period:
             try:
@@ -65,28 +62,24 @@ class Command(BaseCommand):
                 error = digest.error if digest else "locked by a worker"
                 self.stderr.write(f"{label}: build failed: {error}")
                 continue
-            written = digests.digest_send(digest_id=digest.pk)
-            self.stdout.write(f"{label}: digest {digest.pk} sent, {written} email(s) queued.")
+            digests.digest_send(digest_id=digest.pk)
+            # The send task queued by the build may have won the race: count what this digest has.
+            queued = digest.deliveries.count()
+            self.stdout.write(f"{label}: digest {digest.pk} sent, {queued} email(s) queued.")
 
     def _dry_run(self, sub, occurrence, label):
-        try:
-            with transaction.atomic():
-                digest = Digest(
-                    subscription=sub,
-                    period_start=occurrence.period_start,
-                    period_end=occurrence.period_end,
-                    due_at=timezone.now(),
-                    language=sub.language,
-                )
-                window = digests.digest_window(sub, occurrence.period_start, occurrence.period_end)
-                from reporting.figures import Scope, figures_compute
-
-                figures = figures_compute(scope=Scope.of(sub), window=window, sections=sub.sections)
-                subject, text, _html = digests.digest_render(subscription=sub, digest=digest, figures=figures)
-                recipients = [address for address, _user in digests.digest_recipients(sub)]
-                raise DryRun
-        except DryRun:
-            pass
+        """Compute and render in memory: no row is written, nothing is queued."""
+        digest = Digest(
+            subscription=sub,
+            period_start=occurrence.period_start,
+            period_end=occurrence.period_end,
+            due_at=timezone.now(),
+            language=sub.language,
+        )
+        window = digests.digest_window(sub, occurrence.period_start, occurrence.period_end)
+        figures = figures_compute(scope=Scope.of(sub), window=window, sections=sub.sections)
+        subject, text, _html = digests.digest_render(subscription=sub, digest=digest, figures=figures)
+        recipients = [address for address, _user in digests.digest_recipients(sub)]
         self.stdout.write(f"{label}: {subject}")
         self.stdout.write(f"  recipients: {', '.join(recipients) or '(none)'}")
         self.stdout.write("  activity: " + ("yes" if figures["had_activity"] else "none in this period"))
