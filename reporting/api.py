@@ -15,28 +15,39 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Team, User
+from clubs.models import Club
 from core.api import StrictCursorPagination
 from core.api_views import BodyFirstApiView, IdFilter, filtered_queryset, page_schema, service_call
+from core.choices import Language
 from core.models import OutboundEmail
-from reporting import policy
+from core.serializers import StrictInput
+from feedback.models import ProductArea
+from reporting import policy, services
 from reporting.dashboard import DashboardQuery, dashboard_form, dashboard_query
 from reporting.digests import archive_text
 from reporting.figures import figures_compute, figures_labelled
-from reporting.models import ALL_SECTIONS, Digest, DigestDelivery, Section
+from reporting.models import ALL_SECTIONS, Digest, DigestDelivery, DigestSubscription, Section
 from reporting.policy import Action
 
 # A recipient's send status: the outbox email's, or `not_queued` when none was written for the address.
 RECIPIENT_STATUSES = [*OutboundEmail.Status.choices, ("not_queued", _("Not queued"))]
+MAX_ID = 2**63 - 1
+MAX_CHOICES = 100
+NOT_FOUND_IN_BODY = _("Not found.")
 UNKNOWN_PARAMETER = _("Unknown parameter: this endpoint does not read it.")
 
 
+def _require(user: User, action: Action) -> None:
+    """404 for anyone not on staff (these endpoints do not exist for them), 403 for a contributor managing."""
+    service_call(policy.reporting_require, user=user, action=action)
+
+
 def _require_staff(user: User) -> None:
-    """404 for anyone not on staff: these endpoints do not exist for them."""
-    service_call(policy.reporting_require, user=user, action=Action.VIEW)
+    _require(user, Action.VIEW)
 
 
 def _refuse_unknown_parameters(request, known: set[str]) -> None:
@@ -264,3 +275,225 @@ def _zone(user: User) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(user.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
+
+
+# Subscriptions -------------------------------------------------------------------------------
+
+
+def _id_field(**kwargs) -> serializers.IntegerField:
+    """An id in a body: a whole number that fits a database id (a 20-digit one is a 400, not a 500)."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class SubscriptionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    team = serializers.SerializerMethodField(help_text="The team that receives it (or `user`).")
+    user = serializers.SerializerMethodField(help_text="The one staff member who receives it (or `team`).")
+    language = serializers.ChoiceField(choices=Language.choices)
+    frequency = serializers.ChoiceField(choices=DigestSubscription.Frequency.choices)
+    weekday = serializers.ChoiceField(choices=DigestSubscription.Weekday.choices, help_text="Weekly: 0 is Monday.")
+    day_of_month = serializers.IntegerField(help_text="Monthly: 1 to 28.")
+    hour = serializers.IntegerField()
+    minute = serializers.IntegerField()
+    timezone = serializers.CharField()
+    product_areas = serializers.SerializerMethodField()
+    segments = serializers.ListField(child=serializers.ChoiceField(choices=Organization.Segment.choices))
+    organizations = serializers.SerializerMethodField()
+    clubs = serializers.SerializerMethodField()
+    sections = serializers.ListField(child=serializers.ChoiceField(choices=Section.choices))
+    waiting_days = serializers.IntegerField()
+    unsubscribed = serializers.ListField(
+        child=serializers.EmailField(), help_text="Addresses that used their one-click unsubscribe link."
+    )
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(SubscriptionRefOutput(allow_null=True))
+    def get_team(self, obj) -> dict | None:
+        return None if obj.team is None else {"id": obj.team.pk, "name": obj.team.name}
+
+    @extend_schema_field(SubscriptionRefOutput(allow_null=True))
+    def get_user(self, obj) -> dict | None:
+        return None if obj.user is None else {"id": obj.user.pk, "name": obj.user.name}
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_product_areas(self, obj) -> list[int]:
+        return sorted(a.pk for a in obj.product_areas.all())  # prefetched
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_organizations(self, obj) -> list[int]:
+        return sorted(o.pk for o in obj.organizations.all())  # prefetched
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_clubs(self, obj) -> list[int]:
+        return sorted(c.pk for c in obj.clubs.all())  # prefetched
+
+
+def _subscriptions():
+    return DigestSubscription.objects.select_related("team", "user").prefetch_related(
+        Prefetch("product_areas", queryset=ProductArea.objects.only("id")),
+        Prefetch("organizations", queryset=Organization.objects.only("id")),
+        Prefetch("clubs", queryset=Club.objects.only("id")),
+    )
+
+
+def _subscription_for(user: User, pk) -> DigestSubscription:
+    """The subscription with what its output shows; 404 for anyone not on staff (reporting.policy)."""
+    found = policy.subscription_get_visible_to(user=user, pk=pk)
+    return _subscriptions().get(pk=found.pk)
+
+
+class SubscriptionFilter(django_filters.FilterSet):
+    is_active = django_filters.BooleanFilter()
+    team = IdFilter(field_name="team_id")
+    user = IdFilter(field_name="user_id")
+
+    class Meta:
+        model = DigestSubscription
+        fields: list[str] = []
+
+
+SUBSCRIPTION_PARAMETERS = {"is_active", "team", "user", "cursor", "page_size"}
+
+
+class SubscriptionInput(StrictInput):
+    name = serializers.CharField(max_length=120)
+    team = _id_field(required=False, allow_null=True, help_text="A team's id (or give `user`).")
+    user = _id_field(required=False, allow_null=True, help_text="A staff member's id (or give `team`).")
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    frequency = serializers.ChoiceField(choices=DigestSubscription.Frequency.choices, required=False)
+    weekday = serializers.ChoiceField(choices=DigestSubscription.Weekday.choices, required=False)
+    day_of_month = serializers.IntegerField(min_value=1, max_value=28, required=False)
+    hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+    minute = serializers.IntegerField(min_value=0, max_value=59, required=False)
+    timezone = serializers.CharField(max_length=64, required=False, help_text="An IANA time zone: Europe/Paris.")
+    product_areas = serializers.ListField(child=_id_field(), required=False, max_length=MAX_CHOICES)
+    segments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Organization.Segment.choices), required=False, max_length=MAX_CHOICES
+    )
+    organizations = serializers.ListField(child=_id_field(), required=False, max_length=MAX_CHOICES)
+    clubs = serializers.ListField(child=_id_field(), required=False, max_length=MAX_CHOICES)
+    sections = serializers.ListField(
+        child=serializers.ChoiceField(choices=Section.choices), required=False, min_length=1, max_length=10
+    )
+    waiting_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class SubscriptionPatchInput(SubscriptionInput):
+    name = serializers.CharField(max_length=120, required=False)
+
+
+def _resolve(queryset, pk, field: str):
+    """An object named in a body: a missing one is a 400 on that field."""
+    if pk is None:
+        return None
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise exceptions.ValidationError({field: [NOT_FOUND_IN_BODY]})
+    return found
+
+
+def _subscription_values(data: dict) -> dict:
+    """Resolve the ids of a subscription's input (400 naming the field of an unknown one)."""
+    values = dict(data)
+    if "team" in values:
+        values["team"] = _resolve(Team.objects.all(), values["team"], "team")
+    if "user" in values:
+        values["user"] = _resolve(User.objects.all(), values["user"], "user")
+    for field, queryset in (
+        ("product_areas", ProductArea.objects.all()),
+        ("organizations", Organization.objects.all()),
+        ("clubs", Club.objects.all()),
+    ):
+        if field in values:
+            ids = set(values[field])
+            found = list(queryset.filter(pk__in=ids))
+            if len(found) != len(ids):
+                raise exceptions.ValidationError({field: [NOT_FOUND_IN_BODY]})
+            values[field] = found
+    return values
+
+
+class SubscriptionListCreateApi(BodyFirstApiView):
+    @extend_schema(
+        operation_id="v1_digest_subscriptions_list",
+        description="Staff: every digest subscription, newest first.",
+        parameters=[
+            OpenApiParameter("is_active", bool),
+            OpenApiParameter("team", int),
+            OpenApiParameter("user", int),
+            *CURSOR_PARAMETERS,
+        ],
+        responses=page_schema("DigestSubscriptionPage", SubscriptionOutput),
+    )
+    def get(self, request):
+        user = request.user
+        _require_staff(user)
+        _refuse_unknown_parameters(request, SUBSCRIPTION_PARAMETERS)
+        queryset = filtered_queryset(request, SubscriptionFilter, _subscriptions())
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(SubscriptionOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="v1_digest_subscriptions_create",
+        description="Product owners subscribe a team or one staff member. An address of a client company in "
+        "the team, or a client user, is refused: a digest names every company's requests.",
+        request=SubscriptionInput,
+        responses={201: SubscriptionOutput},
+    )
+    def post(self, request):
+        user = request.user
+        _require(user, Action.MANAGE)
+        data = SubscriptionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = service_call(
+            services.subscription_save, actor=user, data=_subscription_values(data.validated_data)
+        )
+        return Response(
+            SubscriptionOutput(_subscription_for(user, subscription.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class SubscriptionDetailApi(BodyFirstApiView):
+    @extend_schema(operation_id="v1_digest_subscriptions_retrieve", responses=SubscriptionOutput)
+    def get(self, request, pk: int):
+        user = request.user
+        _require_staff(user)
+        return Response(SubscriptionOutput(_subscription_for(user, pk)).data)
+
+    @extend_schema(
+        operation_id="v1_digest_subscriptions_partial_update",
+        description="Product owners change a subscription; to switch between a team and a person, send the "
+        "new one and null for the other.",
+        request=SubscriptionPatchInput,
+        responses=SubscriptionOutput,
+    )
+    def patch(self, request, pk: int):
+        user = request.user
+        subscription = _subscription_for(user, pk)
+        _require(user, Action.MANAGE)
+        data = SubscriptionPatchInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        service_call(
+            services.subscription_save,
+            actor=user,
+            data=_subscription_values(data.validated_data),
+            subscription=subscription,
+        )
+        return Response(SubscriptionOutput(_subscription_for(user, pk)).data)
+
+    @extend_schema(
+        operation_id="v1_digest_subscriptions_destroy",
+        description="Product owners delete a subscription, and the archive of its digests with it.",
+        responses={204: None},
+    )
+    def delete(self, request, pk: int):
+        user = request.user
+        subscription = _subscription_for(user, pk)
+        _require(user, Action.MANAGE)
+        service_call(services.subscription_delete, actor=user, subscription=subscription)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -266,6 +266,10 @@ SPECTACULAR_SETTINGS = {
         # Reporting: a digest's status, and a digest recipient's (the outbox email's, or not queued).
         "DigestStatusEnum": "reporting.models.Digest.Status",
         "DigestRecipientStatusEnum": "reporting.api.RECIPIENT_STATUSES",
+        "DigestSectionEnum": "reporting.models.Section",
+        "DigestFrequencyEnum": "reporting.models.DigestSubscription.Frequency",
+        "DigestWeekdayEnum": "reporting.models.DigestSubscription.Weekday",
+        "SegmentEnum": "accounts.models.Organization.Segment",  # an organization's and a subscription's segments
     },
 }
 

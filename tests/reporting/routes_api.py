@@ -5,10 +5,12 @@ Every endpoint is for staff: a client gets 404 (not 403: the address does not ex
 whatever the id or the query; a contributor reads.
 """
 
-from tests.test_route_matrix import INVALID, Case, api_roles
+from tests.test_route_matrix import FORBIDDEN, INVALID, Case, api_roles
 
 STAFF_READ = api_roles()  # clients 404, a contributor reads
 REFUSED_FOR_STAFF = api_roles(contributor=INVALID)  # clients still 404 (asked first); staff get the 400
+MANAGE = api_roles(contributor=FORBIDDEN)  # a product owner's act: clients 404, a contributor 403
+SUBSCRIPTION = {"name": "Globex watch", "team": "team", "sections": ["incoming"]}
 
 ROUTES: dict = {
     "api:digest_list": [
@@ -39,5 +41,17 @@ ROUTES: dict = {
             expect={"GET": REFUSED_FOR_STAFF},
             label="from after to",
         ),
+    ],
+    "api:digest_subscription_list": [
+        Case(api=True, expect={"GET": STAFF_READ, "POST": MANAGE}, data=SUBSCRIPTION),
+        Case(api=True, query={"is_active": "true", "team": "team"}, expect={"GET": STAFF_READ}, label="filtered"),
+    ],
+    "api:digest_subscription_detail": [
+        Case(
+            api=True,
+            kwargs={"pk": "subscription"},
+            expect={"GET": STAFF_READ, "PATCH": MANAGE, "DELETE": MANAGE},
+            data={"is_active": False},
+        )
     ],
 }

@@ -375,3 +375,124 @@ def test_a_digest_reaches_no_client_even_if_the_team_names_one(
     # And the API's record of the fan-out says the same.
     recipients = api_client(product_owner).get(f"/api/v1/digests/{digest.pk}/").json()["recipients"]
     assert {r["email"] for r in recipients} == {PARTNER, contributor.email}
+
+
+# Subscriptions ----------------------------------------------------------------------------------
+
+SUBSCRIPTIONS = "/api/v1/digest-subscriptions/"
+
+
+def test_a_product_owner_subscribes_a_team_and_changes_it(api_client, product_owner, sales_team, org_b):
+    api = api_client(product_owner)
+    response = api.post(
+        SUBSCRIPTIONS,
+        {
+            "name": "Globex watch",
+            "team": sales_team.pk,
+            "language": "fr",
+            "frequency": "monthly",
+            "day_of_month": 3,
+            "hour": 7,
+            "minute": 30,
+            "timezone": "America/Montreal",
+            "organizations": [org_b.pk],
+            "segments": ["enterprise"],
+            "sections": ["rising", "incoming"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content[:400]
+    body = response.json()
+    subscription = DigestSubscription.objects.get(pk=body["id"])
+    assert body["team"] == {"id": sales_team.pk, "name": "Sales"} and body["user"] is None
+    assert body["organizations"] == [org_b.pk] and body["sections"] == ["incoming", "rising"]
+    assert (subscription.frequency, subscription.day_of_month, subscription.timezone) == (
+        "monthly",
+        3,
+        "America/Montreal",
+    )
+    assert subscription.created_by == product_owner
+
+    # From the team to one person: the new recipient and null for the other.
+    response = api.patch(
+        f"{SUBSCRIPTIONS}{subscription.pk}/",
+        {"team": None, "user": product_owner.pk, "organizations": []},
+        format="json",
+    )
+    assert response.status_code == 200, response.content[:400]
+    assert response.json()["user"]["id"] == product_owner.pk and response.json()["organizations"] == []
+    assert [s["id"] for s in api.get(SUBSCRIPTIONS, {"user": product_owner.pk}).json()["results"]] == [subscription.pk]
+
+    assert api.delete(f"{SUBSCRIPTIONS}{subscription.pk}/").status_code == 204
+    assert not DigestSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "team": "TEAM", "importnce": "high"}, "importnce"),
+        ({"name": "x", "team": "TEAM", "user": "STAFF"}, "team"),
+        ({"name": "x"}, "team"),
+        ({"name": "x", "user": "CLIENT"}, "user"),
+        ({"name": "x", "team": 999999}, "team"),
+        ({"name": "x", "team": "TEAM", "organizations": [999999]}, "organizations"),
+        ({"name": "x", "team": "TEAM", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"name": "x", "team": "TEAM", "hour": 24}, "hour"),
+        ({"name": "x", "team": "TEAM", "sections": []}, "sections"),
+        ({"name": "x", "team": "TEAM", "sections": ["gossip"]}, "sections"),
+        ({"name": "x", "team": "TEAM", "waiting_days": 99999999999999999999}, "waiting_days"),
+        ({"name": "x", "team": "LEAKY"}, "team"),
+    ],
+    ids=[
+        "unknown-field",
+        "team-and-user",
+        "neither",
+        "client-user",
+        "unknown-team",
+        "unknown-organization",
+        "time-zone",
+        "hour",
+        "no-section",
+        "unknown-section",
+        "huge-number",
+        "team-with-a-client-address",
+    ],
+)
+def test_a_subscription_the_service_would_refuse_is_a_400_and_writes_nothing(
+    api_client, product_owner, sales_team, member_a, org_b, body, field
+):
+    from accounts.models import Team
+
+    leaky = Team.objects.create(name="Leaky", extra_emails=["boss@globex.example"])  # written before the check
+    ids = {"TEAM": sales_team.pk, "STAFF": product_owner.pk, "CLIENT": member_a.pk, "LEAKY": leaky.pk}
+    body = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+    before = DigestSubscription.objects.count()
+    _assert_error(api_client(product_owner).post(SUBSCRIPTIONS, body, format="json"), 400, field)
+    assert DigestSubscription.objects.count() == before
+
+
+def test_a_contributor_reads_subscriptions_and_may_not_change_them(api_client, contributor, sales_weekly, sales_team):
+    api = api_client(contributor)
+    assert [s["id"] for s in api.get(SUBSCRIPTIONS).json()["results"]] == [sales_weekly.pk]
+    assert api.get(f"{SUBSCRIPTIONS}{sales_weekly.pk}/").json()["name"] == "Sales weekly"
+    _assert_error(api.post(SUBSCRIPTIONS, {"name": "Mine", "team": sales_team.pk}, format="json"), 403)
+    _assert_error(api.patch(f"{SUBSCRIPTIONS}{sales_weekly.pk}/", {"is_active": False}, format="json"), 403)
+    _assert_error(api.delete(f"{SUBSCRIPTIONS}{sales_weekly.pk}/"), 403)
+    sales_weekly.refresh_from_db()
+    assert sales_weekly.is_active and DigestSubscription.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["member_a", "admin_b"])
+def test_a_client_gets_404_for_subscriptions(api_client, everyone, sales_weekly, sales_team, role):
+    api = api_client(everyone[role])
+    detail = f"{SUBSCRIPTIONS}{sales_weekly.pk}/"
+    for response in (
+        api.get(SUBSCRIPTIONS),
+        api.get(detail),
+        api.post(SUBSCRIPTIONS, {"name": "Mine", "team": sales_team.pk}, format="json"),
+        api.patch(detail, {"is_active": False}, format="json"),
+        api.delete(detail),
+    ):
+        _assert_error(response, 404)
+    sales_weekly.refresh_from_db()
+    assert sales_weekly.is_active
