@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.middleware import MFA_SESSION_FLAG
 from accounts.models import User
 from bench.clubs_cases import meeting_run_case, suggestions_case, tally_case
+from bench.reporting_cases import dashboard_case, digest_build_case, dossier_case, due_digests_case
 from bench.roadmap_cases import ProofFailed, release_publish_case, roadmap_cases
 from feedback.models import Feedback
 
@@ -30,11 +31,15 @@ BARS_MS = {
     "portal": 50,
     "roadmap": 50,
     "clubs": 50,
+    "reporting": 200,
     "submit": None,
 }
 BARS_QUERIES = {"inbox": 10, "roadmap": 10, "clubs": 10}
 # Bars of single cases, where their area's differs: (area, label) -> (ms, queries or None).
-CASE_BARS = {("clubs", "agenda suggestions, largest club"): (100, None)}
+CASE_BARS = {
+    ("clubs", "agenda suggestions, largest club"): (100, None),
+    ("reporting", "company dossier, largest organization"): (50, None),
+}
 
 
 class Command(BaseCommand):
@@ -48,10 +53,23 @@ class Command(BaseCommand):
             "--voters", type=int, default=100, help="Club attendees casting their ballots at the same time."
         )
         parser.add_argument(
+            "--digest-concurrency", type=int, default=2, help="Worker processes building and sending the due digests."
+        )
+        parser.add_argument(
             "--release-voters", type=int, default=10_000, help="Publish a release whose items have this many voters."
         )
 
-    def handle(self, *args, runs: int, submissions: int, only: str, release_voters: int, voters: int, **options):
+    def handle(
+        self,
+        *args,
+        runs: int,
+        submissions: int,
+        only: str,
+        release_voters: int,
+        voters: int,
+        digest_concurrency: int,
+        **options,
+    ):
         staff = User.objects.filter(staff_role="product_owner").order_by("pk").first()
         client_user = (
             User.objects.filter(client_membership__isnull=False, email__endswith="@bench.example")
@@ -152,6 +170,22 @@ class Command(BaseCommand):
                 cases.append(case)
             if note:
                 notes.append(note)
+        if not areas or "reporting" in areas:
+            try:
+                for make in (
+                    lambda: digest_build_case(runs=runs),
+                    lambda: dashboard_case(staff_client=staff_client, staff=staff, runs=runs),
+                ):
+                    case_rows, case_proofs = make()
+                    rows += case_rows
+                    proofs += case_proofs
+            except ProofFailed as exc:
+                raise CommandError(f"reporting: {exc}") from exc
+            case, note = dossier_case(staff_client=staff_client)
+            if case is not None:
+                cases.append(case)
+            if note:
+                notes.append(note)
         if areas:
             cases = [case for case in cases if case[0] in areas]
         for area_name, label, http, make_url, proof in cases:
@@ -198,6 +232,13 @@ class Command(BaseCommand):
                     self.stdout.write(line)
             except ProofFailed as exc:
                 raise CommandError(f"vote tally: {exc}") from exc
+        if not areas or "reporting" in areas:
+            self.stdout.write("")
+            try:
+                for line in due_digests_case(concurrency=digest_concurrency):
+                    self.stdout.write(line)
+            except ProofFailed as exc:
+                raise CommandError(f"due digests: {exc}") from exc
         if not areas or "release" in areas:
             self.stdout.write("")
             try:

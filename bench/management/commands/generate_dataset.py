@@ -5,6 +5,7 @@
         --clubs 200 --meetings 5000
 
     python manage.py generate_dataset --only-clubs --clubs 200 --meetings 5000   # clubs on an existing data set
+    python manage.py generate_dataset --only-reporting --subscriptions 1000      # reporting on an existing one
 
 Run it on a dedicated database (DATABASE_URL=postgres://…/retour_bench): it adds rows, never deletes.
 """
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench.dataset_clubs import clubs_analyze_step, clubs_steps
+from bench.dataset_reporting import due_instant, reporting_analyze_step, reporting_steps
 from bench.dataset_roadmap import roadmap_steps
 
 EN_WORDS = [
@@ -161,6 +163,18 @@ class Command(BaseCommand):
             help="Only add the clubs (over the client users, requests and roadmap items already there).",
         )
         parser.add_argument(
+            "--subscriptions",
+            type=int,
+            default=None,
+            help="Digest subscriptions, all due at the same instant (default: one per 1,000 requests, 1,000 at full size).",
+        )
+        parser.add_argument(
+            "--only-reporting",
+            action="store_true",
+            help="Only the reporting part: realistic history (areas, first responses, status events, vote times) "
+            "and the digest subscriptions, over the data set already there.",
+        )
+        parser.add_argument(
             "--vocabulary",
             type=int,
             default=0,
@@ -174,8 +188,13 @@ class Command(BaseCommand):
         n_clubs = opts["clubs"] if opts["clubs"] is not None else max(2, n_fb // 5000)
         n_meetings = opts["meetings"] if opts["meetings"] is not None else 25 * n_clubs
         club_steps = clubs_steps(n_clubs=n_clubs, n_meetings=n_meetings, today=timezone.localdate())
+        n_subscriptions = opts["subscriptions"] if opts["subscriptions"] is not None else max(10, n_fb // 1000)
+        report_steps = reporting_steps(n_subscriptions=n_subscriptions, due=due_instant(timezone.now()))
         if opts["only_clubs"]:
             self._run([*club_steps, clubs_analyze_step()])
+            return
+        if opts["only_reporting"]:
+            self._run([*report_steps, reporting_analyze_step()])
             return
         skewed = opts["vocabulary"] > 0
         en_words = _vocabulary(EN_WORDS, EN_SYLLABLES, opts["vocabulary"]) if skewed else EN_WORDS
@@ -303,6 +322,7 @@ class Command(BaseCommand):
                 today=timezone.localdate(),
             ),
             *club_steps,
+            *report_steps,
             ("analyze", "ANALYZE"),
         ]
         self._run(steps)
