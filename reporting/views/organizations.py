@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -71,6 +72,48 @@ def index(request):
 
 # The dossier ------------------------------------------------------------------------------------
 
+_MARK = 2_147_483_647  # an id no row has: reversed once per route, then replaced by each row's id
+
+
+def _linker():
+    """`link(route, pk)`: reverse each route once per page (a dossier links to ~100 rows)."""
+    patterns: dict[str, str] = {}
+
+    def link(route: str, pk: int) -> str:
+        if route not in patterns:
+            patterns[route] = reverse(route, args=[_MARK])
+        return patterns[route].replace(str(_MARK), str(int(pk)))
+
+    return link
+
+
+def _add_links(d: dict, *, emails: bool) -> dict:
+    link = _linker()
+    requests = d["requests"]
+    for line in [*requests["open_list"], *requests["decided_list"], *requests["shipped_list"], *d["votes"]["top"]]:
+        line["url"] = link("feedback:triage_detail", line["id"])
+    for line in [*d["loop"]["told_list"], *d["loop"]["not_told_list"]]:
+        line["url"] = link("feedback:triage_detail", line["feedback_id"])
+    for line in d["decisions"]["list"]:
+        line["url"] = (
+            link("roadmap:item", line["item_id"])
+            if line["item_id"]
+            else link("feedback:triage_detail", line["feedback_id"])
+        )
+    for line in d["roadmap"]["items"]:
+        line["url"] = link("roadmap:item", line["id"])
+    clubs = d["clubs"]
+    for line in clubs["memberships"]:
+        line["url"] = link("clubs:club", line["club_id"])
+    for line in clubs["meetings"]["list"]:
+        line["url"] = link("clubs:meeting", line["id"])
+    for line in clubs["actions"]["list"]:
+        line["club_url"] = link("clubs:club", line["club_id"])
+    for line in d["emails"]["list"]:
+        # The email log is a product owner's page (core.views): linked only for them.
+        line["url"] = link("core:email_detail", line["id"]) if emails else ""
+    return d
+
 
 @staff_required
 @require_GET
@@ -81,10 +124,8 @@ def dossier(request, pk: int):
         "reporting/organizations/dossier.html",
         {
             "organization": organization,
-            "d": dossiers.dossier_for(organization),
+            "d": _add_links(dossiers.dossier_for(organization), emails=request.user.is_product_owner),
             "can": reporting_actions_for(user=request.user),
-            # The email log is a product owner's page (core.views): link to it only for them.
-            "can_open_emails": request.user.is_product_owner,
         },
     )
 
