@@ -137,6 +137,7 @@ def _org_search(request) -> HttpResponse:
         {
             "boxes": org_boxes(name="organizations", chosen=chosen, found=found),
             "query": query,
+            "chosen": chosen,
             "found": found,
             "limit": ORG_SEARCH_LIMIT,
         },
