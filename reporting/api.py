@@ -1,10 +1,12 @@
-"""/api/v1/digests/, /api/v1/reports/summary/ and /api/v1/organizations/<id>/dossier/: thin DRF views
-over reporting.policy, on the model of clubs.api.
+"""/api/v1/digests/, /api/v1/digest-subscriptions/, /api/v1/reports/summary/ and
+/api/v1/organizations/<id>/dossier/: thin DRF views over reporting.policy and reporting.services, on
+the model of clubs.api.
 
 Everything here is for the publisher's staff: a client user gets 404 for every endpoint (as for the
 reporting pages), never a 403 that would say the address exists. The digest archive says "what did
 we tell whom, when": each digest with its figures, its rendering and the send status per recipient.
-The summary returns the dashboard's figures for a period and a scope as JSON.
+The summary returns the dashboard's figures for a period and a scope as JSON, the dossier what the
+company's page shows. Product owners manage subscriptions; a contributor reads them (403 on a write).
 """
 
 import zoneinfo
@@ -29,6 +31,7 @@ from feedback.models import ProductArea
 from reporting import policy, services
 from reporting.dashboard import DashboardQuery, dashboard_form, dashboard_query
 from reporting.digests import archive_text
+from reporting.dossier import dossier_for
 from reporting.figures import figures_compute, figures_labelled
 from reporting.models import ALL_SECTIONS, Digest, DigestDelivery, DigestSubscription, Section
 from reporting.policy import Action
@@ -497,3 +500,41 @@ class SubscriptionDetailApi(BodyFirstApiView):
         _require(user, Action.MANAGE)
         service_call(services.subscription_delete, actor=user, subscription=subscription)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# The company dossier -------------------------------------------------------------------------
+
+
+class DossierOrganizationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    email_domains = serializers.ListField(child=serializers.CharField())
+
+
+class DossierOutput(serializers.Serializer):
+    """reporting.dossier.dossier_for: what the dossier page shows, as plain data (`*_label` keys in your
+    language; each list is the newest or largest few, its count exact)."""
+
+    organization = DossierOrganizationOutput()
+    revenue = serializers.DictField(help_text="Annual contract value, renewal, segment, tier, account owner.")
+    contacts = serializers.DictField(help_text="The company's people and their roles, invitations pending.")
+    requests = serializers.DictField(help_text="Requests by status: open, decided, shipped.")
+    votes = serializers.DictField(help_text="Its votes and their importance, the requests it voted for most.")
+    decisions = serializers.DictField(help_text="Decisions on the requests it asked or voted for.")
+    loop = serializers.DictField(help_text="Whether its people were told of those decisions.")
+    roadmap = serializers.DictField(help_text="The roadmap items its requests are linked to.")
+    clubs = serializers.DictField(help_text="Club memberships, meetings and attendance, action items.")
+    emails = serializers.DictField(help_text="The newest emails sent to its people: subject and status, no body.")
+
+
+class OrganizationDossierApi(BodyFirstApiView):
+    @extend_schema(
+        operation_id="v1_organizations_dossier",
+        description="Staff: everything about one client company, as its dossier page shows it — contacts, "
+        "requests, votes, revenue and renewal, decisions and whether they were told, clubs, emails.",
+        responses=DossierOutput,
+    )
+    def get(self, request, pk: int):
+        organization = policy.organization_get_visible_to(user=request.user, pk=pk)
+        return Response(DossierOutput(dossier_for(organization)).data)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("digest-subscriptions/", api.SubscriptionListCreateApi.as_view(), name="digest_subscription_list"),
     path("digest-subscriptions/<int:pk>/", api.SubscriptionDetailApi.as_view(), name="digest_subscription_detail"),
     path("reports/summary/", api.SummaryApi.as_view(), name="report_summary"),
+    path("organizations/<int:pk>/dossier/", api.OrganizationDossierApi.as_view(), name="organization_dossier"),
 ]

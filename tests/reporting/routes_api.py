@@ -54,4 +54,7 @@ ROUTES: dict = {
             data={"is_active": False},
         )
     ],
+    "api:organization_dossier": [
+        Case(api=True, kwargs={"pk": "organization_b_id"}, expect={"GET": STAFF_READ}, label="Globex"),
+    ],
 }

@@ -323,12 +323,36 @@ def test_the_summary_refuses_what_it_cannot_use(api_client, product_owner, param
 # The company dossier ----------------------------------------------------------------------------
 
 
-def test_the_dossier_endpoint(api_client, product_owner, contributor, member_a, org_a, org_b, member_b):
-    feedback_for(author=member_b, title=SECRET_B)
-    response = api_client(contributor).get(f"/api/v1/organizations/{org_b.pk}/dossier/")
-    if response.status_code == 404 and response.json()["error"]["code"] == "not_found":
-        pytest.skip("reporting.dossier is not there yet")  # removed once the endpoint is in
-    assert response.status_code == 200
+DOSSIER_QUERIES = 16  # the token, its last use, the organization, the dossier's 13
+
+
+def test_the_dossier_endpoint_says_what_the_page_says(
+    api_client, product_owner, contributor, member_a, org_a, org_b, member_b, admin_b
+):
+    from reporting.dossier import dossier_for
+
+    for author in (member_b, admin_b):
+        feedback_for(author=author, title=SECRET_B)
+    for i in range(3):
+        feedback_for(author=member_a, title=f"Acme request {i}")
+    api = api_client(contributor)
+    url = f"/api/v1/organizations/{org_b.pk}/dossier/"
+    response = api.get(url)
+    assert response.status_code == 200, response.content[:400]
+    body = response.json()
+    assert body["organization"] == {
+        "id": org_b.pk,
+        "name": "Globex",
+        "slug": "globex",
+        "email_domains": org_b.email_domains,
+    }
+    assert body == _json(dossier_for(org_b))
+    assert body["contacts"]["total"] == 2  # Globex's two people, none of Acme's
+    assert {p["email"] for p in body["contacts"]["people"]} == {member_b.email, admin_b.email}
+    assert body["revenue"]["annual_contract_value"] == 45000
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    assert len(queries) == DOSSIER_QUERIES, [q["sql"][:120] for q in queries.captured_queries]
     _assert_error(api_client(product_owner).get("/api/v1/organizations/999999/dossier/"), 404)
 
 
