@@ -434,9 +434,12 @@ def _roadmap(scope: Scope, w: Window) -> dict:
         """,
         [w.start, w.end],
     )
+    # The counts are window aggregates, taken before the LIMIT: a long list does not cap them.
     outcomes = _rows(
         f"""
-        SELECT d.id, d.item_id, i.title, d.outcome, d.lesson, d.outcome_recorded_at
+        SELECT d.id, d.item_id, i.title, d.outcome, d.lesson, d.outcome_recorded_at,
+               count(*) FILTER (WHERE d.outcome = 'reached') OVER (),
+               count(*) FILTER (WHERE d.outcome = 'missed') OVER ()
         FROM roadmap_decision d JOIN roadmap_roadmapitem i ON i.id = d.item_id
         WHERE d.outcome_recorded_at >= %s AND d.outcome_recorded_at < %s AND d.outcome <> 'unknown' AND {area}
         ORDER BY d.outcome_recorded_at DESC, d.id DESC LIMIT %s
@@ -451,10 +454,10 @@ def _roadmap(scope: Scope, w: Window) -> dict:
         "releases": [{"id": pk, "title": title, "published_at": _iso(at), "items": n} for pk, title, at, n in releases],
         "outcomes": [
             {"decision_id": d, "id": pk, "title": title, "outcome": outcome, "lesson": lesson, "at": _iso(at)}
-            for d, pk, title, outcome, lesson, at in outcomes
+            for d, pk, title, outcome, lesson, at, _reached, _missed in outcomes
         ],
-        "reached": sum(1 for o in outcomes if o[3] == "reached"),
-        "missed": sum(1 for o in outcomes if o[3] == "missed"),
+        "reached": outcomes[0][6] if outcomes else 0,
+        "missed": outcomes[0][7] if outcomes else 0,
     }
 
 
@@ -465,23 +468,34 @@ def _clubs(scope: Scope, w: Window) -> dict:
     club = "(%s OR m.club_id = ANY(%s))"
     club_params = [not scope.club_ids, list(scope.club_ids)]
     upcoming_end = w.end + max(w.end - w.start, dt.timedelta(days=14))
+    # Held and upcoming meetings are ranked apart (a busy period must not push the upcoming ones out
+    # of one shared LIMIT); attendance and votes are read for the kept lines only.
     meetings = _rows(
         f"""
-        SELECT m.id, m.title, c.name, m.starts_at, m.status,
+        WITH ranked AS (
+            SELECT m.id, m.title, c.name AS club, m.starts_at,
+                   row_number() OVER (PARTITION BY m.starts_at < %s ORDER BY m.starts_at, m.id) AS rn,
+                   count(*) FILTER (WHERE m.starts_at < %s) OVER () AS held_count,
+                   count(*) FILTER (WHERE m.starts_at >= %s) OVER () AS upcoming_count
+            FROM clubs_meeting m JOIN clubs_club c ON c.id = m.club_id
+            WHERE m.status <> 'cancelled' AND m.starts_at >= %s AND m.starts_at < %s AND {club}
+        )
+        SELECT m.id, m.title, m.club, m.starts_at,
                (SELECT count(*) FROM clubs_invitation inv WHERE inv.meeting_id = m.id AND inv.attended),
                (SELECT count(*) FROM clubs_invitation inv WHERE inv.meeting_id = m.id),
                (SELECT count(*) FROM clubs_invitation inv WHERE inv.meeting_id = m.id AND inv.rsvp = 'yes'),
-               (SELECT array_agg(t.title || ' (' || t.points || ')' ORDER BY t.points DESC) FROM (
-                    SELECT a.title, sum(r.points) AS points FROM clubs_voteresult r
+               (SELECT array_agg(t.title || ' (' || t.points || ')' ORDER BY t.points DESC, t.id) FROM (
+                    SELECT a.id, a.title, sum(r.points) AS points FROM clubs_voteresult r
                     JOIN clubs_agendaitem a ON a.id = r.topic_id
-                    WHERE a.meeting_id = m.id GROUP BY a.id, a.title ORDER BY 2 DESC, a.id LIMIT 3) t)
-        FROM clubs_meeting m JOIN clubs_club c ON c.id = m.club_id
-        WHERE m.status <> 'cancelled' AND m.starts_at >= %s AND m.starts_at < %s AND {club}
-        ORDER BY m.starts_at, m.id LIMIT %s
+                    WHERE a.meeting_id = m.id GROUP BY a.id, a.title ORDER BY 3 DESC, a.id LIMIT 3) t),
+               m.held_count, m.upcoming_count
+        FROM ranked m WHERE m.rn <= %s
+        ORDER BY m.starts_at, m.id
         """,
-        [w.start, upcoming_end, *club_params, TOP * 4],
+        [w.end, w.end, w.end, w.start, upcoming_end, *club_params, TOP * 2],
     )
-    today = (w.end - dt.timedelta(seconds=1)).date()
+    # Late means due before the digest's (local) date, the same in every time zone.
+    today = w.today or (w.end - dt.timedelta(seconds=1)).date()
     soon = today + dt.timedelta(days=14)
     actions = _rows(
         f"""
@@ -494,7 +508,7 @@ def _clubs(scope: Scope, w: Window) -> dict:
         [today, soon, *club_params, TOP * 2],
     )
     held, upcoming = [], []
-    for pk, title, club_name, at, _status, attended, invited, yes, topics in meetings:
+    for pk, title, club_name, at, attended, invited, yes, topics, _held, _upcoming in meetings:
         line = {
             "id": pk,
             "title": title,
@@ -523,6 +537,8 @@ def _clubs(scope: Scope, w: Window) -> dict:
         ],
         "action_items_due": actions[0][6] if actions else 0,
         "action_items_late": actions[0][7] if actions else 0,
+        "held_count": meetings[0][8] if meetings else 0,
+        "upcoming_count": meetings[0][9] if meetings else 0,
     }
 
 
