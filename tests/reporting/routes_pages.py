@@ -38,7 +38,7 @@ ROUTES: dict = {
         ),
     ],
     "reporting:export": [
-        Case(kwargs={"table": "incoming_by_area"}, expect={"GET": STAFF_PAGE}, label="a table"),
+        Case(kwargs={"table": "incoming-area"}, expect={"GET": STAFF_PAGE}, label="a table"),
         Case(
             kwargs={"table": "no-such-table"},
             expect={"GET": page_roles(contributor=NOT_FOUND)},
