@@ -902,3 +902,8 @@ def test_the_secrets_are_there_for_whoever_may_see_them(world, db):
     assert SECRET_PUBLIC_ITEM_INTERNAL_TITLE.encode() in public_item.content
     draft = api.get(reverse("api:release_detail", kwargs={"pk": world["release_draft"]}))
     assert SECRET_DRAFT_RELEASE.encode() in draft.content
+    digest = api.get(reverse("api:digest_detail", kwargs={"pk": world["digest"]}))
+    assert all(secret.encode() in digest.content for secret in REPORTING_SECRETS)
+    assert SECRET_TITLE_B.encode() in digest.content
+    archive = http.get(reverse("reporting:digest", kwargs={"pk": world["digest"]}))
+    assert REPORTING_SECRETS[0].encode() in archive.content
