@@ -166,11 +166,24 @@ class Feedback(models.Model):
                 name="fb_waiting_idx",
                 condition=models.Q(first_response_at__isnull=True),
             ),
-            # First answers given in a period (digests, the dashboard).
+            # Requests of a period, first answers of a period and requests still waiting, each read
+            # from the index alone (digests, the dashboard).
+            models.Index(
+                fields=["created_at"],
+                include=["product_area", "kind", "organization"],
+                name="fb_created_cover_idx",
+            ),
             models.Index(
                 fields=["first_response_at"],
+                include=["created_at", "product_area", "assignee", "organization"],
                 name="fb_first_response_idx",
                 condition=models.Q(first_response_at__isnull=False),
+            ),
+            models.Index(
+                fields=["created_at"],
+                include=["status", "product_area", "assignee", "organization"],
+                name="fb_waiting_cover_idx",
+                condition=models.Q(first_response_at__isnull=True),
             ),
             GinIndex(fields=["search_vector"], name="fb_search_idx"),
             # GIN trigram index: duplicate suggestions filter titles by word similarity through it.
@@ -217,8 +230,8 @@ class Vote(models.Model):
             models.Index(fields=["user", "-created_at"], name="vote_user_idx"),
             # A set of companies' demand (a club's members): their votes without reading everyone's.
             models.Index(fields=["organization", "feedback"], name="vote_org_feedback_idx"),
-            # The votes of a period (digests, the dashboard).
-            models.Index(fields=["created_at"], name="vote_created_idx"),
+            # The votes of a period (digests, the dashboard), read from the index alone.
+            models.Index(fields=["created_at"], include=["feedback", "organization"], name="vote_created_cover_idx"),
         ]
 
     def __str__(self) -> str:

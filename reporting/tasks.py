@@ -25,3 +25,11 @@ def digest_send(digest_id: int) -> int:
 def digests_sweep() -> int:
     """Re-queue builds and sends whose task was lost."""
     return digests.digests_sweep()
+
+
+@shared_task(name="reporting.dashboard_warm", acks_late=True, soft_time_limit=200, time_limit=230)
+def dashboard_warm() -> str:
+    """Keep the default dashboard's figures in the cache (see reporting.dashboard.dashboard_warm)."""
+    from reporting.dashboard import dashboard_warm as warm
+
+    return warm()

@@ -201,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every 5 minutes so a 08:30 digest leaves at 08:30; one Digest row per period makes it safe.
     "reporting-digests-due": {"task": "reporting.digests_due", "schedule": crontab(minute="*/5")},
     "reporting-digests-sweep": {"task": "reporting.digests_sweep", "schedule": 120.0},
+    # Shorter than the dashboard's cache (5 minutes): the default dashboard is always ready.
+    "reporting-dashboard-warm": {"task": "reporting.dashboard_warm", "schedule": 240.0},
     "roadmap-business-case-nightly": {
         "task": "roadmap.business_case_refresh_all",
         "schedule": crontab(hour=3, minute=30),
