@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -99,6 +99,7 @@ def _figures_cached(subscription: DigestSubscription, window: Window) -> dict:
             window.previous_start.isoformat(),
             [b.isoformat() for b in window.trend_bounds],
             window.waiting_days,
+            window.today.isoformat() if window.today else None,
         ],
         sort_keys=True,
     )
@@ -150,16 +151,26 @@ def archive_text(digest: Digest) -> str:
 def digests_due_create(*, now: dt.datetime | None = None) -> list[int]:
     """Create the Digest rows of every active subscription whose latest send time has passed.
 
-    Only sends scheduled after the subscription was created count; after an outage only the latest
-    missed period is built. Returns the ids of the rows created now (none when another beat won).
+    Only sends scheduled after the subscription was created count, and after its latest digest (a
+    schedule changed to another weekday does not send at once the period of a day already passed;
+    "send now" counts as a send); after an outage only the latest missed period is built. Returns
+    the ids of the rows created now (none when another beat won).
     """
     now = now or timezone.now()
     subscriptions = list(DigestSubscription.objects.filter(is_active=True).order_by("id"))
+    last_due = dict(
+        Digest.objects.filter(subscription__is_active=True)
+        .values("subscription_id")
+        .annotate(last=Max("due_at"))
+        .values_list("subscription_id", "last")
+    )
     candidates = []
     for subscription in subscriptions:
         occurrence = schedule.latest_occurrence(subscription, now)
         if occurrence is None or occurrence.due_at < subscription.created_at:
             continue
+        if subscription.pk in last_due and occurrence.due_at <= last_due[subscription.pk]:
+            continue  # this send or a later one is done
         candidates.append(
             Digest(
                 subscription=subscription,

@@ -405,3 +405,39 @@ def test_the_next_occurrence_is_the_first_send_after_now():
     occurrence = schedule.next_occurrence(subscription, utc(2026, 3, 23, 7, 0))  # Monday 08:00 Paris exactly
     assert occurrence.due_at == utc(2026, 3, 30, 6)  # the next Monday, summer time
     assert schedule.next_occurrence(subscription, utc(2026, 3, 23, 6, 59)).due_at == utc(2026, 3, 23, 7)
+
+
+@pytest.mark.django_db
+def test_a_schedule_changed_to_a_day_already_passed_waits_for_that_day_to_come_again(product_owner):
+    subscription = subscription_make(
+        product_owner, created_at=utc(2026, 1, 1), timezone=PARIS, frequency="weekly", weekday=0, hour=8
+    )
+    assert len(digests_due_create(now=utc(2026, 3, 16, 7, 5))) == 1  # Monday 16 March
+    # On Tuesday the team asks for Sundays: last Sunday's period is older than what they just got.
+    DigestSubscription.objects.filter(pk=subscription.pk).update(weekday=6)
+    assert run_beats(utc(2026, 3, 17, 9), utc(2026, 3, 17, 12)) == {}
+    created = run_beats(utc(2026, 3, 22, 6), utc(2026, 3, 22, 8))  # Sunday 22 March, 08:00 Paris
+    assert list(created.values()) == [utc(2026, 3, 22, 7)]
+    assert Digest.objects.get(pk=next(iter(created))).period_start == dt.date(2026, 3, 15)
+    # From weekly to monthly on the 1st: April's first send covers March.
+    DigestSubscription.objects.filter(pk=subscription.pk).update(frequency="monthly", day_of_month=1)
+    created = run_beats(utc(2026, 4, 1, 5), utc(2026, 4, 1, 7))
+    assert list(created.values()) == [utc(2026, 4, 1, 6)]
+    assert Digest.objects.get(pk=next(iter(created))).period_start == dt.date(2026, 3, 1)
+
+
+@pytest.mark.django_db
+def test_a_digest_sent_now_by_hand_counts_as_the_latest_send(product_owner):
+    subscription = subscription_make(
+        product_owner, created_at=utc(2026, 1, 1), timezone=PARIS, frequency="weekly", weekday=0, hour=8
+    )
+    # "Send now" on Wednesday 18 March (the period a send that day would cover).
+    Digest.objects.create(
+        subscription=subscription,
+        period_start=dt.date(2026, 3, 11),
+        period_end=dt.date(2026, 3, 18),
+        due_at=utc(2026, 3, 18, 10),
+    )
+    # The beat, down since before Monday 16, comes back on Thursday: Monday's period is older.
+    assert digests_due_create(now=utc(2026, 3, 19, 9)) == []
+    assert len(digests_due_create(now=utc(2026, 3, 23, 7))) == 1  # the next Monday
