@@ -87,7 +87,11 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 def _label(choices, value) -> str:
-    return str(dict(choices).get(value, value or ""))
+    """The label of a value of a TextChoices class, in the active language."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
 
 
 def _person(name: str, email: str) -> str:
@@ -151,9 +155,9 @@ def _summary(organization: Organization, today: dt.date) -> dict:
             "id": pk,
             "email": email,
             "role": role,
-            "role_label": _label(Membership.Role.choices, role),
+            "role_label": _label(Membership.Role, role),
             "language": language,
-            "language_label": _label(Language.choices, language),
+            "language_label": _label(Language, language),
         }
         if kind == "user":
             people.append({**line, "name": name, "last_login": at, "is_active": active})
@@ -168,9 +172,9 @@ def _summary(organization: Organization, today: dt.date) -> dict:
             "renewal_soon": renewal_soon(renewal, today=today),
             "renewal_window_days": RENEWAL_DAYS,
             "segment": organization.segment,
-            "segment_label": _label(Organization.Segment.choices, organization.segment),
+            "segment_label": _label(Organization.Segment, organization.segment),
             "tier": organization.tier,
-            "tier_label": _label(Organization.Tier.choices, organization.tier),
+            "tier_label": _label(Organization.Tier, organization.tier),
             "account_owner": (
                 {"id": owner_id, "name": _person(owner_name, owner_email), "email": owner_email} if owner_id else None
             ),
@@ -225,7 +229,7 @@ def _requests(org: int) -> dict:
                 "id": pk,
                 "title": title,
                 "status": status,
-                "status_label": _label(Feedback.Status.choices, status),
+                "status_label": _label(Feedback.Status, status),
                 "created_at": created,
                 "updated_at": updated,
                 "vote_count": votes,
@@ -235,7 +239,7 @@ def _requests(org: int) -> dict:
     result = {
         "total": sum(by_status.values()),
         "by_status": [
-            {"status": s, "status_label": _label(Feedback.Status.choices, s), "count": by_status[s]}
+            {"status": s, "status_label": _label(Feedback.Status, s), "count": by_status[s]}
             for s in Feedback.Status.values
             if by_status.get(s)
         ],
@@ -302,7 +306,7 @@ def _votes(org: int) -> dict:
                 "id": pk,
                 "title": title,
                 "status": status,
-                "status_label": _label(Feedback.Status.choices, status),
+                "status_label": _label(Feedback.Status, status),
                 "total_votes": total_votes,
                 "own_request": own,
                 "votes": n,
@@ -344,13 +348,13 @@ def _decisions(org: int) -> dict:
             {
                 "id": pk,
                 "kind": kind,
-                "kind_label": _label(Decision.Kind.choices, kind),
+                "kind_label": _label(Decision.Kind, kind),
                 "decided_at": at,
                 "clients_told_at": told_at,
                 "told": told_at is not None,
                 "public_message": message,
                 "outcome": outcome,
-                "outcome_label": _label(Decision.Outcome.choices, outcome),
+                "outcome_label": _label(Decision.Outcome, outcome),
                 "item_id": item_id,
                 "item_title": item_title,
                 "feedback_id": fb_id,
@@ -395,7 +399,7 @@ def _loop(org: int) -> dict:
             "feedback_id": pk,
             "title": title,
             "status": status,
-            "status_label": _label(Feedback.Status.choices, status),
+            "status_label": _label(Feedback.Status, status),
             "at": at,
             "told": was_told,
             "silent": was_silent,
@@ -440,7 +444,7 @@ def _roadmap(org: int) -> dict:
                 "id": pk,
                 "title": title,
                 "status": status,
-                "status_label": _label(RoadmapItem.Status.choices, status),
+                "status_label": _label(RoadmapItem.Status, status),
                 "target_quarter": quarter,
                 "is_public": public,
                 "requests_asked": int(asked),
@@ -527,7 +531,7 @@ def _clubs(org: int, today: dt.date) -> dict:
                 "title": title,
                 "starts_at": starts,
                 "status": status,
-                "status_label": _label(Meeting.Status.choices, status),
+                "status_label": _label(Meeting.Status, status),
                 "club_id": club_id,
                 "club_name": club_name,
                 "invited": invited,
@@ -594,7 +598,7 @@ def _emails(org: int) -> dict:
                 "to_email": to,
                 "subject": subject,
                 "status": status,
-                "status_label": _label(OutboundEmail.Status.choices, status),
+                "status_label": _label(OutboundEmail.Status, status),
                 "created_at": created,
                 "sent_at": sent,
                 "is_sensitive": sensitive,
@@ -603,4 +607,3 @@ def _emails(org: int) -> dict:
             for pk, to, subject, status, created, sent, sensitive, template in rows
         ]
     }
-
