@@ -44,16 +44,30 @@ def _validate(subscription: DigestSubscription) -> None:
             refusal = outside_address_refusal(email)
             if refusal:
                 errors.setdefault("team", []).append(refusal)
+    # The table's check constraints, said field by field in the reader's language.
+    for field, value, low, high in (
+        ("hour", subscription.hour, 0, 23),
+        ("minute", subscription.minute, 0, 59),
+        ("day_of_month", subscription.day_of_month, 1, 28),
+        ("weekday", subscription.weekday, 0, 6),
+    ):
+        if isinstance(value, int) and not low <= value <= high:
+            errors.setdefault(field, []).append(
+                _("Choose a number from %(low)s to %(high)s.") % {"low": low, "high": high}
+            )
     if not subscription.sections:
         errors.setdefault("sections", []).append(_("Choose at least one section."))
     unknown = [s for s in subscription.sections if s not in ALL_SECTIONS]
     if unknown:
         errors.setdefault("sections", []).append(_("Unknown sections: %(names)s.") % {"names": ", ".join(unknown)})
     try:
-        subscription.full_clean(exclude=["team", "user", "created_by", "sections", "unsubscribed"])
+        subscription.full_clean(
+            exclude=["team", "user", "created_by", "sections", "unsubscribed"], validate_constraints=False
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
+            if field not in errors:  # one message per field (weekday is also checked as a choice)
+                errors[field] = list(messages)
     if errors:
         raise ValidationError(errors)
 

@@ -394,6 +394,46 @@ def test_the_archive_copy_carries_no_personal_unsubscribe_link(committed, subscr
     assert "/reports/unsubscribe/" not in archive_html(digest) + archive_text(digest)
 
 
+# Subscriptions ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"hour": 24}, "hour"),
+        ({"minute": 60}, "minute"),
+        ({"day_of_month": 29}, "day_of_month"),
+        ({"weekday": 7}, "weekday"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"language": "xx"}, "language"),
+        ({"frequency": "hourly"}, "frequency"),
+        ({"segments": ["galactic"]}, "segments"),
+        ({"sections": []}, "sections"),
+        ({"sections": ["incoming", "gossip"]}, "sections"),
+        ({"name": ""}, "name"),
+        ({"team": None, "user": None}, "team"),
+    ],
+)
+def test_a_subscription_with_bad_input_is_refused_field_by_field_and_nothing_is_written(product_owner, data, field):
+    with pytest.raises(ValidationError) as caught:
+        services.subscription_save(actor=product_owner, data={"name": "Mine", "user": product_owner, **data})
+    assert list(caught.value.message_dict) == [field]
+    assert len(caught.value.message_dict[field]) == 1
+    assert "Constraint" not in str(caught.value)
+    assert not DigestSubscription.objects.exists()
+
+
+def test_only_product_owners_manage_subscriptions(subscription, contributor, member_a):
+    with pytest.raises(PermissionDenied):
+        services.subscription_save(actor=contributor, subscription=subscription, data={"hour": 9})
+    with pytest.raises(Http404):
+        services.subscription_save(actor=member_a, subscription=subscription, data={"hour": 9})
+    with pytest.raises(PermissionDenied):
+        services.subscription_delete(actor=contributor, subscription=subscription)
+    subscription.refresh_from_db()
+    assert subscription.hour == 8
+
+
 # Recipients ---------------------------------------------------------------------------------------
 
 
