@@ -568,6 +568,34 @@ def test_the_query_count_does_not_grow_with_the_data(areas, companies, scope):
     assert len(small) == len(large) == QUERIES, [q["sql"][:80] for q in large.captured_queries]
 
 
+# The figures' queries, plus the digest's row lock, the subscription's scope (three), the labels
+# (areas and people), the saved digest and the savepoints around the figures.
+BUILD_QUERIES = 30
+
+
+def test_building_a_digest_takes_as_many_queries_with_ten_times_the_data(
+    areas, companies, product_owner, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from reporting.digests import digest_build
+    from reporting.models import Digest, DigestSubscription
+
+    counts = []
+    for size in (3, 30):
+        _world(areas, companies, size)
+        subscription = DigestSubscription.objects.create(name=f"Mine {size}", user=product_owner, timezone="UTC")
+        digest = Digest.objects.create(
+            subscription=subscription, period_start=START.date(), period_end=END.date(), due_at=END
+        )
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks():
+            digest_build(digest_id=digest.pk)
+        assert Digest.objects.get(pk=digest.pk).status == Digest.Status.BUILT
+        counts.append(len(queries))
+    assert counts == [BUILD_QUERIES, BUILD_QUERIES], counts
+
+
 # Over the demo data -------------------------------------------------------------------------------
 
 
