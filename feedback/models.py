@@ -312,7 +312,11 @@ class FeedbackEvent(models.Model):
         indexes = [
             models.Index(fields=["feedback", "created_at"], name="event_feedback_idx"),
             # The status changes of a period (digests, the dashboard).
-            models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
+            models.Index(
+                fields=["kind", "created_at"],
+                include=["feedback", "new_value", "is_public", "fanned_out_at", "silent"],
+                name="event_kind_created_cover_idx",
+            ),
             models.Index(
                 fields=["created_at"],
                 name="event_fanout_pending_idx",

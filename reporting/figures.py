@@ -167,6 +167,13 @@ def _vote_join(scope: Scope) -> str:
     return ""
 
 
+def _event_join(scope: Scope) -> str:
+    """Status events need their request only to filter by its scope (covering index otherwise)."""
+    if scope.area_ids or scope.organization_ids or scope.segments:
+        return " JOIN feedback_feedback f ON f.id = e.feedback_id" + _org_join(scope)
+    return ""
+
+
 # Rising -----------------------------------------------------------------------------------------
 
 
@@ -277,7 +284,7 @@ def _decisions(scope: Scope, w: Window) -> dict:
     counts = _rows(
         f"""
         SELECT e.new_value, count(*) FILTER (WHERE e.created_at >= %s), count(*) FILTER (WHERE e.created_at < %s)
-        FROM feedback_feedbackevent e JOIN feedback_feedback f ON f.id = e.feedback_id{_org_join(scope)}
+        FROM feedback_feedbackevent e{_event_join(scope)}
         WHERE e.kind = 'status' AND e.created_at >= %s AND e.created_at < %s AND {cond}
         GROUP BY 1
         """,
@@ -292,9 +299,9 @@ def _decisions(scope: Scope, w: Window) -> dict:
     rows = _rows(
         f"""
         WITH d AS (
-            SELECT DISTINCT ON (e.feedback_id) e.id, e.feedback_id, e.new_value, e.public_message, e.created_at,
-                   (e.is_public AND e.fanned_out_at IS NOT NULL AND NOT e.silent) AS told, f.title
-            FROM feedback_feedbackevent e JOIN feedback_feedback f ON f.id = e.feedback_id{_org_join(scope)}
+            SELECT DISTINCT ON (e.feedback_id) e.id, e.feedback_id, e.new_value, e.created_at,
+                   (e.is_public AND e.fanned_out_at IS NOT NULL AND NOT e.silent) AS told
+            FROM feedback_feedbackevent e{_event_join(scope)}
             WHERE e.kind = 'status' AND e.new_value = ANY(%s) AND e.created_at >= %s AND e.created_at < %s AND {cond}
             ORDER BY e.feedback_id, e.created_at DESC, e.id DESC
         ),
@@ -304,9 +311,11 @@ def _decisions(scope: Scope, w: Window) -> dict:
                    count(*) OVER () AS decided, count(*) FILTER (WHERE told) OVER () AS told_count
             FROM d
         )
-        SELECT feedback_id, new_value, public_message, created_at, told, title, rn, rn_told, decided, told_count
-        FROM r WHERE rn <= %s OR (NOT told AND rn_told <= %s)
-        ORDER BY created_at DESC, id DESC
+        SELECT r.feedback_id, r.new_value, e.public_message, r.created_at, r.told, f.title, r.rn, r.rn_told,
+               r.decided, r.told_count
+        FROM r JOIN feedback_feedbackevent e ON e.id = r.id JOIN feedback_feedback f ON f.id = r.feedback_id
+        WHERE r.rn <= %s OR (NOT r.told AND r.rn_told <= %s)
+        ORDER BY r.created_at DESC, r.id DESC
         """,
         [list(DECIDED), w.start, w.end, *params, TOP, TOP * 2],
     )
