@@ -507,8 +507,8 @@ def _check_contact(row: Row, plan: RowPlan, org: OrgPlan | None, facts: Facts, s
     language = row.get("contact_language").lower()
     if language and language not in Language.values:
         errors.append(
-            _("contact_language: write %(choices)s (%(value)s).")
-            % {"choices": " or ".join(Language.values), "value": row.get("contact_language")}
+            _("contact_language: write one of %(choices)s (%(value)s).")
+            % {"choices": ", ".join(Language.values), "value": row.get("contact_language")}
         )
     if len(row.get("contact_name")) > CONTACT_NAME_MAX:
         errors.append(_("contact_name: keep it under %(n)s characters.") % {"n": CONTACT_NAME_MAX})
