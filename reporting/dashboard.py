@@ -295,8 +295,15 @@ def _club_choices() -> list[tuple[int, str]]:
 
 
 def dashboard_form(data, *, tz=None, areas=None, clubs=None) -> DashboardForm:
-    """The bound form for a query string (a QueryDict, or a plain dict for the API)."""
-    return DashboardForm(data if data is not None else {}, tz=tz, areas=areas, clubs=clubs)
+    """The bound form for a query string (a QueryDict, or a plain dict for the API).
+
+    Without dates it is filled with the default period, so the page shows the dates it uses."""
+    data = data if data is not None else {}
+    if not data.get("from") and not data.get("to"):
+        start, end = default_dates(tz or timezone.get_current_timezone())
+        data = data.copy()
+        data["from"], data["to"] = start.isoformat(), end.isoformat()
+    return DashboardForm(data, tz=tz, areas=areas, clubs=clubs)
 
 
 @dataclass(frozen=True)
