@@ -34,8 +34,15 @@ from clubs.models import (
     VoteResult,
 )
 from clubs.policy import Action
-from core.api import StrictCursorPagination
-from core.api_views import BodyFirstApiView, IdFilter, filtered_queryset, page_schema, service_call
+from core.api_views import (
+    CURSOR_PARAMETERS,
+    BodyFirstApiView,
+    IdCursorPagination,
+    IdFilter,
+    filtered_queryset,
+    page_schema,
+    service_call,
+)
 from core.lookups import object_or_404
 from core.serializers import StrictInput
 from feedback.models import Feedback, ProductArea
@@ -81,16 +88,6 @@ def _resolve(queryset, pk, field: str):
         return queryset.get(pk=pk)
     except queryset.model.DoesNotExist as exc:
         raise exceptions.ValidationError({field: [NOT_FOUND_IN_BODY]}) from exc
-
-
-class IdCursorPagination(StrictCursorPagination):
-    ordering = "-id"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-CURSOR_PARAMETERS = [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]
 
 
 # Shared pieces of output ---------------------------------------------------------------------

@@ -5,9 +5,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
+
+from core.api import StrictCursorPagination
 
 
 class BodyFirstApiView(APIView):
@@ -59,3 +61,15 @@ def page_schema(name: str, serializer) -> serializers.Serializer:
             "results": serializer(many=True),
         },
     )
+
+
+class IdCursorPagination(StrictCursorPagination):
+    """Newest first by id: cursor pages for lists whose rows only grow."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+CURSOR_PARAMETERS = [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]

@@ -22,8 +22,15 @@ from rest_framework.response import Response
 
 from accounts.models import Organization, Team, User
 from clubs.models import Club
-from core.api import StrictCursorPagination
-from core.api_views import BodyFirstApiView, IdFilter, filtered_queryset, page_schema, service_call
+from core.api_views import (
+    CURSOR_PARAMETERS,
+    BodyFirstApiView,
+    IdCursorPagination,
+    IdFilter,
+    filtered_queryset,
+    page_schema,
+    service_call,
+)
 from core.choices import Language
 from core.models import OutboundEmail
 from core.serializers import StrictInput
@@ -58,16 +65,6 @@ def _refuse_unknown_parameters(request, known: set[str]) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise exceptions.ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
-
-
-class IdCursorPagination(StrictCursorPagination):
-    ordering = "-id"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-CURSOR_PARAMETERS = [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]
 
 
 # Digests -------------------------------------------------------------------------------------
