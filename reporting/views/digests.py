@@ -158,18 +158,7 @@ def _subscription_form_page(request, form: SubscriptionForm, subscription: Diges
 @require_http_methods(["GET", "POST"])
 def subscription_new(request):
     reporting_require(user=request.user, action=Action.MANAGE)
-    if request.method == "GET" and "org_q" in request.GET and request.headers.get("HX-Request"):
-        return _org_search(request)
-    form = SubscriptionForm(request.POST or None, initial={"language": request.user.language or "en"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            subscription = services.subscription_save(actor=request.user, data=form.values())
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("The subscription “%(name)s” is saved.") % {"name": subscription.name})
-            return redirect("reporting:subscriptions")
-    return _subscription_form_page(request, form, None)
+    return _subscription_save_page(request, None)
 
 
 @staff_required
@@ -177,16 +166,23 @@ def subscription_new(request):
 def subscription_edit(request, pk: int):
     subscription = subscription_get_visible_to(user=request.user, pk=pk)
     reporting_require(user=request.user, action=Action.MANAGE)
+    return _subscription_save_page(request, subscription)
+
+
+def _subscription_save_page(request, subscription: DigestSubscription | None):
     if request.method == "GET" and "org_q" in request.GET and request.headers.get("HX-Request"):
         return _org_search(request)
-    form = SubscriptionForm(request.POST or None, subscription=subscription)
+    if subscription is None:
+        form = SubscriptionForm(request.POST or None, initial={"language": request.user.language or "en"})
+    else:
+        form = SubscriptionForm(request.POST or None, subscription=subscription)
     if request.method == "POST" and form.is_valid():
         try:
-            subscription = services.subscription_save(actor=request.user, data=form.values(), subscription=subscription)
+            saved = services.subscription_save(actor=request.user, data=form.values(), subscription=subscription)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(request, _("The subscription “%(name)s” is saved.") % {"name": subscription.name})
+            messages.success(request, _("The subscription “%(name)s” is saved.") % {"name": saved.name})
             return redirect("reporting:subscriptions")
     return _subscription_form_page(request, form, subscription)
 
@@ -258,16 +254,7 @@ def _team_form_page(request, form: TeamForm, team: Team | None):
 @require_http_methods(["GET", "POST"])
 def team_new(request):
     reporting_require(user=request.user, action=Action.MANAGE)
-    form = TeamForm(request.POST or None, initial={"language": request.user.language or "en"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = services.team_save(actor=request.user, data=form.values())
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("The team “%(name)s” is saved.") % {"name": team.name})
-            return redirect("reporting:teams")
-    return _team_form_page(request, form, None)
+    return _team_save_page(request, None)
 
 
 @staff_required
@@ -275,14 +262,19 @@ def team_new(request):
 def team_edit(request, pk: int):
     team = object_or_404(Team.objects.all(), pk)
     reporting_require(user=request.user, action=Action.MANAGE)
-    form = TeamForm(request.POST or None, initial=TeamForm.initial_for(team))
+    return _team_save_page(request, team)
+
+
+def _team_save_page(request, team: Team | None):
+    initial = TeamForm.initial_for(team) if team else {"language": request.user.language or "en"}
+    form = TeamForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            team = services.team_save(actor=request.user, data=form.values(), team=team)
+            saved = services.team_save(actor=request.user, data=form.values(), team=team)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(request, _("The team “%(name)s” is saved.") % {"name": team.name})
+            messages.success(request, _("The team “%(name)s” is saved.") % {"name": saved.name})
             return redirect("reporting:teams")
     return _team_form_page(request, form, team)
 
