@@ -95,4 +95,3 @@ class ImportUploadForm(forms.Form):
 
 class ImportConfirmForm(forms.Form):
     sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
-
