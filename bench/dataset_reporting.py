@@ -6,18 +6,19 @@ It runs after the rest of the data set, or alone on an existing one (`generate_d
 First it makes the history a digest reads realistic over time (the other parts write what a page
 shows today, not when it happened):
 - requests get a product area (linked ones their roadmap item's, nine in ten of the others one of
-  the areas) and a first response some hours to weeks after they were created (the generator's were
+  the areas) and a first response hours to days after they were created (the generator's were
   unrelated to the creation date, often before it); a new request is mostly still unanswered;
 - every triaged request gets its status changes as events, the way feedback_change_status writes
   them: new → under review (or needs info) at the first response, then the decision (planned, in
-  progress, shipped, declined — a linked request when its item was decided) days to months later,
+  progress, shipped, declined) days to weeks later,
   public, told (fan-out done) except about one in eight decided silently;
-- votes, which were all cast at the instant their request was created, arrive over its first year
-  instead: half in the first three weeks, a tenth after eight months, so old requests rise again;
+- votes, which were all cast at the instant their request was created, partly arrive later: three in
+  ten up to four months after (so older requests rise again), the weekly count staying about even;
 - roadmap events and decisions dated after today (an item created last week "decided ten days
   after") happened between the item's creation and now, and an outcome due after today is unknown.
-A time the schedule above would put after now falls between its start and now instead, so no week
-piles up at "now".
+A time the schedule above would put after the generation's "now" (its newest request) falls between
+its start and that instant instead; delays are short, so the last weeks hold about as much as the
+others (what a weekly digest reads is the data set's average week, not a pile-up at "now").
 Each of these is idempotent: a second run finds nothing left to change (votes are spread only while
 at their request's creation instant; events only for requests with none).
 
@@ -84,18 +85,37 @@ def _h(expr: str, prime: int) -> str:
 
 
 def realism_steps() -> list[tuple[str, str]]:
+    """The history's UPDATE and INSERT passes. Times are reckoned up to `anchor`, the newest generated
+    request's creation (the generation's "now"), so that a second run computes the same values."""
     generated = "f.title LIKE '%#%'"
+    # Hours to the first answer: half within a day and a half, nine in ten within four days, at most ten.
+    delay = f"interval '1 hour' * (0.5 + 240 * power({_h('f.id', 7919)}, 5))"
     first_response = f"""CASE
         WHEN f.status = 'new' AND {_h("f.id", 7)} < 0.8 THEN NULL
-        WHEN f.created_at + dl.delay <= now() THEN f.created_at + dl.delay
+        WHEN f.created_at + {delay} <= n.anchor THEN f.created_at + {delay}
         WHEN f.status = 'new' THEN NULL
-        ELSE f.created_at + (now() - f.created_at) * {_h("f.id", 3571)} END"""
+        ELSE f.created_at + (n.anchor - f.created_at) * {_h("f.id", 3571)} END"""
     return [
         (
             "reporting maps",
-            """DROP TABLE IF EXISTS brep_area, brep_n;
+            f"""DROP TABLE IF EXISTS brep_area, brep_n;
                CREATE TEMP TABLE brep_area AS SELECT id, row_number() OVER (ORDER BY id) rn FROM feedback_productarea;
-               CREATE TEMP TABLE brep_n AS SELECT greatest(1, count(*)) areas FROM brep_area""",
+               CREATE TEMP TABLE brep_n AS SELECT greatest(1, count(*)) areas,
+                   coalesce((SELECT max(f.created_at) FROM feedback_feedback f WHERE {generated}), now()) anchor
+                   FROM brep_area""",
+        ),
+        (
+            "roadmap dates",
+            f"""UPDATE roadmap_roadmapevent e SET created_at = i.created_at + (now() - i.created_at) * {_h("e.id", 7919)}
+                FROM roadmap_roadmapitem i WHERE i.id = e.item_id AND e.created_at > now();
+               UPDATE roadmap_decision d
+                SET decided_at = x.moment, clients_told_at = CASE WHEN d.clients_told_at IS NOT NULL THEN x.moment END
+                FROM roadmap_roadmapitem i
+                CROSS JOIN LATERAL (SELECT i.created_at + (now() - i.created_at) * {_h("i.id", 7919)} AS moment) x
+                WHERE i.id = d.item_id AND (d.decided_at > now() OR d.clients_told_at > now());
+               UPDATE roadmap_decision SET outcome = 'unknown', actual_outcome = '', lesson = '',
+                    outcome_recorded_at = NULL
+                WHERE outcome_recorded_at > now()""",
         ),
         (
             "areas, responses",
@@ -107,7 +127,6 @@ def realism_steps() -> list[tuple[str, str]]:
                         {first_response} first_response
                     FROM feedback_feedback f
                     CROSS JOIN brep_n n
-                    CROSS JOIN LATERAL (SELECT interval '1 hour' * (0.5 + 1000 * power({_h("f.id", 7919)}, 5)) delay) dl
                     LEFT JOIN roadmap_roadmaplink l ON l.feedback_id = f.id
                     LEFT JOIN roadmap_roadmapitem i ON i.id = l.item_id
                     LEFT JOIN brep_area a ON a.rn = 1 + (f.id * 13) % n.areas
@@ -121,23 +140,22 @@ def realism_steps() -> list[tuple[str, str]]:
             f"""INSERT INTO feedback_feedbackevent (feedback_id, actor_id, kind, old_value, new_value, public_message,
                     is_public, created_at, fanned_out_at, silent)
                 WITH r0 AS (
-                    SELECT f.id, f.status, f.first_response_at fr,
-                        CASE WHEN d.decided_at IS NOT NULL
-                            THEN greatest(f.first_response_at + interval '1 hour', d.decided_at)
-                            ELSE f.first_response_at + interval '1 day' * (1 + 120 * power({_h("f.id", 104729)}, 3))
-                        END decided_at,
+                    -- Decided one day to six weeks after the first answer (half within a week). Not when
+                    -- a linked request's roadmap item was: the generator's most linked items are its
+                    -- newest, so thousands of decisions would fall in the last weeks.
+                    SELECT f.id, f.status, f.first_response_at fr, n.anchor,
+                        f.first_response_at + interval '1 day' * (1 + 40 * power({_h("f.id", 104729)}, 3)) decided_at,
                         {_h("f.id", 15485863)} < 0.12 silent
                     FROM feedback_feedback f
-                    LEFT JOIN roadmap_roadmaplink l ON l.feedback_id = f.id
-                    LEFT JOIN LATERAL (SELECT max(d.decided_at) decided_at FROM roadmap_decision d
-                        WHERE d.item_id = l.item_id) d ON true
+                    CROSS JOIN brep_n n
                     WHERE {generated} AND f.status <> 'new' AND f.status <> 'merged' AND f.first_response_at IS NOT NULL
                         AND NOT EXISTS (SELECT 1 FROM feedback_feedbackevent e WHERE e.feedback_id = f.id
                                         AND e.kind = 'status')
                 ), r AS (
-                    -- A decision the schedule above puts in the future was made since the first response.
-                    SELECT r0.id, r0.status, r0.fr, r0.silent, CASE WHEN r0.decided_at <= now() THEN r0.decided_at
-                        ELSE r0.fr + (now() - r0.fr) * {_h("r0.id", 1299709)} END decided_at
+                    -- A decision the schedule above puts after the anchor was made since the first answer.
+                    SELECT r0.id, r0.status, r0.fr, r0.silent,
+                        CASE WHEN r0.decided_at <= greatest(r0.anchor, r0.fr) THEN r0.decided_at
+                        ELSE r0.fr + (greatest(r0.anchor, r0.fr) - r0.fr) * {_h("r0.id", 1299709)} END decided_at
                     FROM r0
                 ), staff AS (
                     SELECT id FROM accounts_user WHERE staff_role = 'product_owner' ORDER BY id LIMIT 1
@@ -157,24 +175,14 @@ def realism_steps() -> list[tuple[str, str]]:
         ),
         (
             "vote times",
+            # Seven votes in ten at the request's creation (the generator's time); the others up to four
+            # months later (a third within two weeks), within the time the request has existed.
             f"""UPDATE feedback_vote v
                 SET created_at = f.created_at
-                    + least(interval '365 days', now() - f.created_at) * power({_h("v.id", 2654435761)}, 4)
-                FROM feedback_feedback f
-                WHERE f.id = v.feedback_id AND v.created_at = f.created_at AND {generated}""",
-        ),
-        (
-            "roadmap dates",
-            f"""UPDATE roadmap_roadmapevent e SET created_at = i.created_at + (now() - i.created_at) * {_h("e.id", 7919)}
-                FROM roadmap_roadmapitem i WHERE i.id = e.item_id AND e.created_at > now();
-               UPDATE roadmap_decision d
-                SET decided_at = x.moment, clients_told_at = CASE WHEN d.clients_told_at IS NOT NULL THEN x.moment END
-                FROM roadmap_roadmapitem i
-                CROSS JOIN LATERAL (SELECT i.created_at + (now() - i.created_at) * {_h("i.id", 7919)} AS moment) x
-                WHERE i.id = d.item_id AND (d.decided_at > now() OR d.clients_told_at > now());
-               UPDATE roadmap_decision SET outcome = 'unknown', actual_outcome = '', lesson = '',
-                    outcome_recorded_at = NULL
-                WHERE outcome_recorded_at > now()""",
+                    + least(interval '120 days', n.anchor - f.created_at) * power({_h("v.id", 104723)}, 2)
+                FROM feedback_feedback f CROSS JOIN brep_n n
+                WHERE f.id = v.feedback_id AND v.created_at = f.created_at AND {generated}
+                    AND {_h("v.id", 2654435761)} >= 0.7 AND n.anchor > f.created_at""",
         ),
     ]
 

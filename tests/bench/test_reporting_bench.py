@@ -70,13 +70,15 @@ def test_generated_history_is_spread_over_time(seeded):
     assert 0 < last.filter(silent=True).count() < last.count() / 4
     assert last.filter(new_value="declined").exclude(public_message="").exists()
 
-    # Votes arrive over the request's life: after it, before now, most not at its creation instant.
+    # Votes: after the request, before now, three in ten later than its creation instant.
     votes = Vote.objects.filter(feedback__in=requests)
     assert not votes.filter(created_at__lt=F("feedback__created_at")).exists()
     assert not votes.filter(created_at__gt=now).exists()
-    assert votes.exclude(created_at=F("feedback__created_at")).count() > 0.95 * votes.count()
+    later = votes.exclude(created_at=F("feedback__created_at")).count()
+    assert 0.25 * votes.count() < later < 0.35 * votes.count()
 
-    # Every kind of history reaches the last 12 weeks, and no week piles up at "now".
+    # Every kind of history reaches the last 12 weeks, about as much as any 12 weeks of the two years
+    # (a digest reads an average week), and the last week does not pile up at "now".
     twelve_weeks, week = now - dt.timedelta(weeks=12), now - dt.timedelta(weeks=1)
     for rows, field in (
         (requests, "created_at"),
@@ -87,8 +89,8 @@ def test_generated_history_is_spread_over_time(seeded):
         recent = rows.filter(**{f"{field}__gte": twelve_weeks}).count()
         last_week = rows.filter(**{f"{field}__gte": week}).count()
         total = rows.exclude(**{field: None}).count()
-        assert recent > 0.05 * total, field
-        assert last_week < 0.05 * total, field
+        assert 0.6 * total * 12 / 104 < recent < 1.5 * total * 12 / 104, field
+        assert last_week < 2.5 * total / 104, field
     assert not RoadmapEvent.objects.filter(created_at__gt=now).exists()
     assert not Decision.objects.filter(Q(decided_at__gt=now) | Q(outcome_recorded_at__gt=now)).exists()
 
