@@ -181,8 +181,9 @@ def _rising(scope: Scope, w: Window) -> dict:
     cond, params = scope.feedback_sql()
     today = w.today or timezone.localdate()
     horizon = today + dt.timedelta(days=RENEWAL_DAYS)
-    # Votes of the period per (request, company); then per request and per roadmap item, ranked by
-    # votes and by the contract value of the companies that voted, keeping the top of each ranking.
+    # Votes of the period per (request, company), each company's contract value read once (`po`);
+    # then per request and per roadmap item, ranked by votes and by the contract value of the
+    # companies that voted, keeping the top of each ranking; the totals over the distinct companies.
     rows = _rows(
         f"""
         WITH pv AS (
@@ -191,39 +192,43 @@ def _rising(scope: Scope, w: Window) -> dict:
             WHERE v.created_at >= %s AND v.created_at < %s AND {cond}
             GROUP BY 1, 2
         ),
-        per_request AS (
-            SELECT 'f' AS kind, pv.feedback_id AS id, sum(pv.n) AS votes, count(pv.organization_id) AS orgs,
-                   coalesce(sum(o.annual_contract_value), 0) AS revenue,
-                   coalesce(sum(o.annual_contract_value) FILTER (WHERE o.renewal_date BETWEEN %s AND %s), 0) AS at_risk
+        po AS MATERIALIZED (
+            SELECT pv.feedback_id, pv.organization_id, pv.n, o.annual_contract_value AS acv,
+                   CASE WHEN o.renewal_date BETWEEN %s AND %s THEN o.annual_contract_value END AS at_risk
             FROM pv LEFT JOIN accounts_organization o ON o.id = pv.organization_id
-            GROUP BY pv.feedback_id
+        ),
+        per_request AS MATERIALIZED (
+            SELECT 'f' AS kind, po.feedback_id AS id, sum(po.n) AS votes, count(po.organization_id) AS orgs,
+                   coalesce(sum(po.acv), 0) AS revenue, coalesce(sum(po.at_risk), 0) AS at_risk
+            FROM po GROUP BY po.feedback_id
         ),
         item_orgs AS (
-            SELECT l.item_id, pv.organization_id, sum(pv.n) AS n
-            FROM pv JOIN roadmap_roadmaplink l ON l.feedback_id = pv.feedback_id
+            SELECT l.item_id, po.organization_id, sum(po.n) AS n, max(po.acv) AS acv, max(po.at_risk) AS at_risk
+            FROM po JOIN roadmap_roadmaplink l ON l.feedback_id = po.feedback_id
             GROUP BY 1, 2
         ),
         per_item AS (
             SELECT 'i' AS kind, io.item_id AS id, sum(io.n) AS votes, count(io.organization_id) AS orgs,
-                   coalesce(sum(o.annual_contract_value), 0) AS revenue,
-                   coalesce(sum(o.annual_contract_value) FILTER (WHERE o.renewal_date BETWEEN %s AND %s), 0) AS at_risk
-            FROM item_orgs io LEFT JOIN accounts_organization o ON o.id = io.organization_id
-            GROUP BY io.item_id
+                   coalesce(sum(io.acv), 0) AS revenue, coalesce(sum(io.at_risk), 0) AS at_risk
+            FROM item_orgs io GROUP BY io.item_id
         ),
         ranked AS (
             SELECT *, row_number() OVER (PARTITION BY kind ORDER BY votes DESC, revenue DESC, id) AS by_votes,
                       row_number() OVER (PARTITION BY kind ORDER BY revenue DESC, votes DESC, id) AS by_revenue
             FROM (SELECT * FROM per_request UNION ALL SELECT * FROM per_item) x
+        ),
+        companies AS (
+            SELECT max(po.acv) AS acv, max(po.at_risk) AS at_risk FROM po
+            WHERE po.organization_id IS NOT NULL GROUP BY po.organization_id
         )
         SELECT kind, id, votes, orgs, revenue, at_risk, by_votes, by_revenue FROM ranked
         WHERE by_votes <= %s OR by_revenue <= %s
         UNION ALL
-        SELECT 't', NULL, (SELECT coalesce(sum(n), 0) FROM pv), (SELECT count(DISTINCT organization_id) FROM pv),
-               coalesce(sum(o.annual_contract_value), 0),
-               coalesce(sum(o.annual_contract_value) FILTER (WHERE o.renewal_date BETWEEN %s AND %s), 0), 0, 0
-        FROM accounts_organization o WHERE o.id IN (SELECT organization_id FROM pv)
+        SELECT 't', NULL, (SELECT coalesce(sum(votes), 0) FROM per_request), count(*),
+               coalesce(sum(companies.acv), 0), coalesce(sum(companies.at_risk), 0), 0, 0
+        FROM companies
         """,
-        [w.start, w.end, *params, today, horizon, today, horizon, TOP, TOP, today, horizon],
+        [w.start, w.end, *params, today, horizon, TOP, TOP],
     )
     previous_votes = _rows(
         f"""
