@@ -14,8 +14,8 @@ shows today, not when it happened):
   public, told (fan-out done) except about one in eight decided silently;
 - votes, which were all cast at the instant their request was created, partly arrive later: three in
   ten up to four months after (so older requests rise again), the weekly count staying about even;
-- roadmap events and decisions dated after today (an item created last week "decided ten days
-  after") happened between the item's creation and now, and an outcome due after today is unknown.
+- roadmap events, decisions and outcomes dated after today (an item created last week "decided ten
+  days after") happened between the item's creation (or decision) and now.
 A time the schedule above would put after the generation's "now" (its newest request) falls between
 its start and that instant instead; delays are short, so the last weeks hold about as much as the
 others (what a weekly digest reads is the data set's average week, not a pile-up at "now").
@@ -113,9 +113,9 @@ def realism_steps() -> list[tuple[str, str]]:
                 FROM roadmap_roadmapitem i
                 CROSS JOIN LATERAL (SELECT i.created_at + (now() - i.created_at) * {_h("i.id", 7919)} AS moment) x
                 WHERE i.id = d.item_id AND (d.decided_at > now() OR d.clients_told_at > now());
-               UPDATE roadmap_decision SET outcome = 'unknown', actual_outcome = '', lesson = '',
-                    outcome_recorded_at = NULL
-                WHERE outcome_recorded_at > now()""",
+               UPDATE roadmap_decision d
+                SET outcome_recorded_at = d.decided_at + (now() - d.decided_at) * {_h("d.id", 7919)}
+                WHERE d.outcome_recorded_at > now()""",
         ),
         (
             "areas, responses",
