@@ -8,8 +8,6 @@ bounded by local midnights in the reader's time zone.
 """
 
 import datetime as dt
-import hashlib
-import json
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from clubs.models import Club
 from core.forms import FlatSelect
 from feedback.models import ProductArea
 from reporting import schedule
-from reporting.figures import Scope, Window, figures_compute
+from reporting.figures import Scope, Window, figures_cache_key, figures_compute
 from reporting.models import ALL_SECTIONS, Section
 
 DEFAULT_DAYS = 12 * 7
@@ -366,18 +364,4 @@ def _compute(query: DashboardQuery) -> dict:
 
 
 def _cache_key(query: DashboardQuery) -> str:
-    w = query.window
-    key_src = json.dumps(
-        [
-            query.scope.as_dict(),
-            list(query.sections),
-            w.start.isoformat(),
-            w.end.isoformat(),
-            w.previous_start.isoformat(),
-            [b.isoformat() for b in w.trend_bounds],
-            w.waiting_days,
-            w.today.isoformat() if w.today else None,
-        ],
-        sort_keys=True,
-    )
-    return "reporting:dashboard:" + hashlib.sha256(key_src.encode()).hexdigest()
+    return figures_cache_key("dashboard", scope=query.scope, window=query.window, sections=query.sections)

@@ -12,8 +12,6 @@ The ledger is the `Digest` row, unique per (subscription, period_start):
 """
 
 import datetime as dt
-import hashlib
-import json
 import logging
 
 from django.conf import settings
@@ -29,7 +27,7 @@ from core.models import OutboundEmail
 from core.outbox import email_enqueue_rendered, render_email
 from core.tasks_util import enqueue_on_commit
 from reporting import schedule
-from reporting.figures import Scope, Window, figures_compute, figures_labelled
+from reporting.figures import Scope, Window, figures_cache_key, figures_compute, figures_labelled
 from reporting.models import Digest, DigestDelivery, DigestSubscription
 from reporting.policy import digest_recipients
 
@@ -90,20 +88,7 @@ def digest_window(subscription: DigestSubscription, period_start: dt.date, perio
 def _figures_cached(subscription: DigestSubscription, window: Window) -> dict:
     scope = Scope.of(subscription)
     sections = list(subscription.sections)
-    key_src = json.dumps(
-        [
-            scope.as_dict(),
-            sections,
-            window.start.isoformat(),
-            window.end.isoformat(),
-            window.previous_start.isoformat(),
-            [b.isoformat() for b in window.trend_bounds],
-            window.waiting_days,
-            window.today.isoformat() if window.today else None,
-        ],
-        sort_keys=True,
-    )
-    key = "reporting:figures:" + hashlib.sha256(key_src.encode()).hexdigest()
+    key = figures_cache_key("figures", scope=scope, window=window, sections=sections)
     figures = cache.get(key)
     if figures is None:
         figures = figures_compute(scope=scope, window=window, sections=sections)

@@ -11,6 +11,8 @@ requests by the asking company; clubs filter the clubs section. An empty filter 
 """
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -585,6 +587,24 @@ def _activity(section: str, data: dict) -> bool:
     if section == Section.ROADMAP:
         return bool(data["moved_count"] or data["releases"] or data["outcomes"])
     return bool(data["held"] or data["upcoming"] or data["action_items"])
+
+
+def figures_cache_key(prefix: str, *, scope: Scope, window: Window, sections) -> str:
+    """A cache key naming everything the figures depend on (the digest and the dashboard share it)."""
+    key_src = json.dumps(
+        [
+            scope.as_dict(),
+            list(sections),
+            window.start.isoformat(),
+            window.end.isoformat(),
+            window.previous_start.isoformat(),
+            [b.isoformat() for b in window.trend_bounds],
+            window.waiting_days,
+            window.today.isoformat() if window.today else None,
+        ],
+        sort_keys=True,
+    )
+    return f"reporting:{prefix}:" + hashlib.sha256(key_src.encode()).hexdigest()
 
 
 def figures_compute(*, scope: Scope, window: Window, sections=ALL_SECTIONS) -> dict:
