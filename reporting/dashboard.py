@@ -24,7 +24,7 @@ from clubs.models import Club
 from core.forms import FlatSelect
 from feedback.models import ProductArea
 from reporting import schedule
-from reporting.figures import Scope, Window, figures_cache_key, figures_compute
+from reporting.figures import Scope, Window, figures_cache_key, figures_cached, figures_compute
 from reporting.models import ALL_SECTIONS, Section
 
 DEFAULT_DAYS = 12 * 7
@@ -337,12 +337,7 @@ def dashboard_query(form: DashboardForm) -> DashboardQuery:
 def dashboard_figures(query: DashboardQuery) -> dict:
     """`figures_compute` for the query, cached for FIGURES_CACHE_SECONDS under a key made of the
     scope, window and sections. Adds `computed_at` (ISO instant) to say how fresh they are."""
-    key = _cache_key(query)
-    figures = cache.get(key)
-    if figures is None:
-        figures = _compute(query)
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
-    return figures
+    return figures_cached(_cache_key(query), lambda: _compute(query), timeout=FIGURES_CACHE_SECONDS)
 
 
 def dashboard_warm() -> str:

@@ -16,7 +16,6 @@ import logging
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -27,7 +26,7 @@ from core.models import OutboundEmail
 from core.outbox import email_enqueue_rendered, render_email
 from core.tasks_util import enqueue_on_commit
 from reporting import schedule
-from reporting.figures import Scope, Window, figures_cache_key, figures_compute, figures_labelled
+from reporting.figures import Scope, Window, figures_cache_key, figures_cached, figures_compute, figures_labelled
 from reporting.models import Digest, DigestDelivery, DigestSubscription
 from reporting.policy import digest_recipients
 
@@ -89,11 +88,9 @@ def _figures_cached(subscription: DigestSubscription, window: Window) -> dict:
     scope = Scope.of(subscription)
     sections = list(subscription.sections)
     key = figures_cache_key("figures", scope=scope, window=window, sections=sections)
-    figures = cache.get(key)
-    if figures is None:
-        figures = figures_compute(scope=scope, window=window, sections=sections)
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
-    return figures
+    return figures_cached(
+        key, lambda: figures_compute(scope=scope, window=window, sections=sections), timeout=FIGURES_CACHE_SECONDS
+    )
 
 
 # Rendering ---------------------------------------------------------------------------------------

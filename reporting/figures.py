@@ -13,8 +13,11 @@ requests by the asking company; clubs filter the clubs section. An empty filter 
 import datetime as dt
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -605,6 +608,39 @@ def figures_cache_key(prefix: str, *, scope: Scope, window: Window, sections) ->
         sort_keys=True,
     )
     return f"reporting:{prefix}:" + hashlib.sha256(key_src.encode()).hexdigest()
+
+
+# How long a reader waits for another process computing the same figures before computing them itself.
+COMPUTE_WAIT_SECONDS = 60
+
+
+def figures_cached(key: str, compute: Callable[[], dict], *, timeout: int) -> dict:
+    """The figures under `key`, computed once even when several workers want them at the same time.
+
+    1,000 digests due at one instant share a few hundred figure sets: the first worker to miss takes
+    a short lock (`cache.add`) and computes; the others wait for its result instead of running the
+    same aggregates in parallel. A lock left by a killed worker expires; after the wait a reader
+    computes on its own.
+    """
+    figures = cache.get(key)
+    if figures is not None:
+        return figures
+    lock = key + ":computing"
+    if not cache.add(lock, 1, COMPUTE_WAIT_SECONDS):
+        deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            figures = cache.get(key)
+            if figures is not None:
+                return figures
+            if cache.add(lock, 1, COMPUTE_WAIT_SECONDS):
+                break  # the other worker gave up (failed or was killed): compute here
+    try:
+        figures = compute()
+        cache.set(key, figures, timeout)
+    finally:
+        cache.delete(lock)
+    return figures
 
 
 def figures_compute(*, scope: Scope, window: Window, sections=ALL_SECTIONS) -> dict:

@@ -642,3 +642,64 @@ def test_figures_over_the_demo_data_match_an_independent_count(db):
         Decimal(0),
     )
     assert Decimal(str(figures["rising"]["revenue"])) == revenue
+
+
+# Computed once: workers wanting the same figures at the same time -----------------------------
+
+
+def test_a_second_reader_waits_for_the_figures_another_worker_is_computing():
+    """While one worker holds the compute lock, another reader gets that worker's figures, not its own."""
+    import threading
+
+    from django.core.cache import cache
+
+    from reporting.figures import figures_cached
+
+    key = "reporting:test:figures-lock"
+    cache.delete_many([key, key + ":computing"])
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow():
+        calls.append("first")
+        started.set()
+        release.wait(10)
+        return {"who": "first"}
+
+    first = threading.Thread(target=lambda: figures_cached(key, slow, timeout=60))
+    first.start()
+    assert started.wait(10)
+    result = {}
+    second = threading.Thread(
+        target=lambda: result.update(
+            figures_cached(key, lambda: calls.append("second") or {"who": "second"}, timeout=60)
+        )
+    )
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the second reader did not wait"
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert result == {"who": "first"}
+    assert calls == ["first"]
+    assert cache.get(key + ":computing") is None
+    cache.delete(key)
+
+
+def test_a_reader_computes_itself_when_the_lock_holder_failed():
+    from django.core.cache import cache
+
+    from reporting.figures import figures_cached
+
+    key = "reporting:test:figures-failed"
+    cache.delete_many([key, key + ":computing"])
+
+    def failing():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        figures_cached(key, failing, timeout=60)
+    assert cache.get(key + ":computing") is None  # the lock does not outlive the failure
+    assert figures_cached(key, lambda: {"n": 1}, timeout=60) == {"n": 1}
+    assert figures_cached(key, lambda: {"n": 2}, timeout=60) == {"n": 1}  # cached
+    cache.delete(key)
