@@ -181,10 +181,13 @@ class Feedback(models.Model):
             ),
             models.Index(
                 fields=["created_at"],
-                include=["status", "product_area", "assignee", "organization"],
+                include=["id", "status", "product_area", "assignee", "organization"],
                 name="fb_waiting_cover_idx",
                 condition=models.Q(first_response_at__isnull=True),
             ),
+            # A period's votes and events filtered by their request's scope (area, company, segment):
+            # the request's keys read from the index alone.
+            models.Index(fields=["id"], include=["organization", "product_area"], name="fb_scope_cover_idx"),
             GinIndex(fields=["search_vector"], name="fb_search_idx"),
             # GIN trigram index: duplicate suggestions filter titles by word similarity through it.
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="fb_title_trgm_gin_idx"),
