@@ -13,6 +13,7 @@ The ledger is the `Digest` row, unique per (subscription, period_start):
 
 import datetime as dt
 import logging
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core import signing
@@ -21,6 +22,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 
 from core.models import OutboundEmail
 from core.outbox import email_enqueue_rendered, render_email
@@ -37,6 +39,8 @@ SEND_TASK = "reporting.digest_send"
 TEMPLATE = "reporting/emails/digest"
 # Replaced in each recipient's copy by their own one-click unsubscribe link.
 UNSUBSCRIBE_PLACEHOLDER = "https://retour.invalid/unsubscribe-placeholder"
+# Replaced in each subscription's copy of a shared rendering by the subscription's name.
+NAME_PLACEHOLDER = "retour-subscription-name-placeholder"
 MAX_AUTOMATIC_ATTEMPTS = 3
 # Digests of the same scope and period share their figures for this long (1,000 due at once).
 FIGURES_CACHE_SECONDS = 600
@@ -84,12 +88,45 @@ def digest_window(subscription: DigestSubscription, period_start: dt.date, perio
     )
 
 
-def _figures_cached(subscription: DigestSubscription, window: Window) -> dict:
-    scope = Scope.of(subscription)
-    sections = list(subscription.sections)
+def _figures_cached(subscription: DigestSubscription, window: Window) -> tuple[dict, str]:
+    """(figures, their cache key): computed once for every subscription of the same scope and period."""
+    scope, sections = Scope.of(subscription), list(subscription.sections)
     key = figures_cache_key("figures", scope=scope, window=window, sections=sections)
-    return figures_cached(
-        key, lambda: figures_compute(scope=scope, window=window, sections=sections), timeout=FIGURES_CACHE_SECONDS
+    compute = lambda: figures_compute(scope=scope, window=window, sections=sections)  # noqa: E731
+    return figures_cached(key, compute, timeout=FIGURES_CACHE_SECONDS), key
+
+
+def _rendered_cached(
+    *, subscription: DigestSubscription, digest: Digest, figures: dict, figures_key: str
+) -> tuple[str, str, str]:
+    """digest_render, shared by the subscriptions whose digest reads the same (figures, language, time
+    zone, period): rendered once with a placeholder name, each copy then given its own name."""
+    key = ":".join(
+        [
+            figures_key.replace(":figures:", ":render:"),
+            subscription.language,
+            subscription.timezone,
+            digest.period_start.isoformat(),
+            digest.period_end.isoformat(),
+        ]
+    )
+    stand_in = SimpleNamespace(name=NAME_PLACEHOLDER, timezone=subscription.timezone, language=subscription.language)
+    subject, text, html = figures_cached(
+        key,
+        lambda: dict(
+            zip(
+                ("subject", "text", "html"),
+                digest_render(subscription=stand_in, digest=digest, figures=figures),
+                strict=True,
+            )
+        ),
+        timeout=FIGURES_CACHE_SECONDS,
+    ).values()
+    name = subscription.name
+    return (
+        subject.replace(NAME_PLACEHOLDER, name),
+        text.replace(NAME_PLACEHOLDER, name),
+        html.replace(NAME_PLACEHOLDER, escape(name)),
     )
 
 
@@ -214,8 +251,10 @@ def digest_build(*, digest_id: int) -> Digest | None:
         try:
             with transaction.atomic():
                 window = digest_window(subscription, digest.period_start, digest.period_end)
-                figures = _figures_cached(subscription, window)
-                subject, text, html = digest_render(subscription=subscription, digest=digest, figures=figures)
+                figures, figures_key = _figures_cached(subscription, window)
+                subject, text, html = _rendered_cached(
+                    subscription=subscription, digest=digest, figures=figures, figures_key=figures_key
+                )
         except Exception as exc:  # a failed build is shown with its error and rebuilt from the browser
             logger.exception("digest %s build failed", digest.pk)
             digest.status = Digest.Status.FAILED

@@ -637,3 +637,36 @@ def test_send_digests_refuses_bad_arguments_without_a_traceback(subscription, ar
     with pytest.raises(CommandError):
         call_command("send_digests", *args, stdout=StringIO())
     assert not Digest.objects.exists()
+
+
+def test_subscriptions_reading_the_same_figures_share_one_rendering_each_with_its_own_name(
+    beat, subscription, product_owner, team, monkeypatch
+):
+    twin = services.subscription_save(
+        actor=product_owner,
+        data={
+            "name": 'R&D <weekly> "twin"',
+            "team": team,
+            "language": "en",
+            "frequency": "weekly",
+            "weekday": 0,
+            "hour": 8,
+            "minute": 0,
+            "timezone": "Europe/Paris",
+        },
+    )
+    renders = []
+    real = digests.digest_render
+    monkeypatch.setattr(digests, "digest_render", lambda **kw: renders.append(1) or real(**kw))
+    beat()
+    mine, theirs = Digest.objects.get(subscription=subscription), Digest.objects.get(subscription=twin)
+    assert len(renders) == 1  # same scope, sections, language, zone and period: rendered once
+    assert mine.figures == theirs.figures
+    assert mine.subject.startswith("Sales weekly:") and theirs.subject.startswith('R&D <weekly> "twin":')
+    assert "Sales weekly" in mine.text_body and 'R&D <weekly> "twin"' in theirs.text_body
+    assert "R&amp;D &lt;weekly&gt; &quot;twin&quot;" in theirs.html_body and "<weekly>" not in theirs.html_body
+    assert "Sales weekly" in mine.html_body and "twin" not in mine.html_body
+    for digest in (mine, theirs):
+        assert digests.NAME_PLACEHOLDER not in digest.subject + digest.text_body + digest.html_body
+    emails = OutboundEmail.objects.filter(idempotency_key__startswith=f"digest:{twin.pk}:")
+    assert emails.exists() and all("twin" in e.subject and digests.NAME_PLACEHOLDER not in e.html_body for e in emails)
