@@ -2,7 +2,7 @@
 
 - Building one weekly digest for the broadest scope (every request, every section) for the last
   complete week: `reporting.digests.digest_build` itself (lock, figures, rendering in both formats,
-  save), its figures cache emptied before each run. The proof: the requests and votes it counted
+  save), its figures and rendering caches emptied before each run. The proof: the requests and votes it counted
   equal SQL counts over the same instants; and a digest of the same week over one product area and
   one segment (ten times fewer requests or less) runs exactly as many queries.
 - 1,000 due digests: every generated subscription (generate_dataset, all due at one instant) is
@@ -150,6 +150,7 @@ def _timed_builds(digest: Digest, runs: int) -> tuple[list[float], list[int]]:
     for _run in range(runs):
         Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.PENDING, attempts=0)
         cache_forget("reporting:figures:")
+        cache_forget("reporting:render:")  # each run renders too
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             built = digests.digest_build(digest_id=digest.pk)
@@ -367,6 +368,7 @@ def _forget_previous_runs(subscriptions) -> None:
     OutboundEmail.objects.filter(pk__in=outbound).delete()
     old.delete()
     cache_forget("reporting:figures:")
+    cache_forget("reporting:render:")
 
 
 def _distinct_figures(subscriptions) -> int:
