@@ -111,17 +111,8 @@ def _rendered_cached(
         ]
     )
     stand_in = SimpleNamespace(name=NAME_PLACEHOLDER, timezone=subscription.timezone, language=subscription.language)
-    subject, text, html = figures_cached(
-        key,
-        lambda: dict(
-            zip(
-                ("subject", "text", "html"),
-                digest_render(subscription=stand_in, digest=digest, figures=figures),
-                strict=True,
-            )
-        ),
-        timeout=FIGURES_CACHE_SECONDS,
-    ).values()
+    render = lambda: digest_render(subscription=stand_in, digest=digest, figures=figures)  # noqa: E731
+    subject, text, html = figures_cached(key, render, timeout=FIGURES_CACHE_SECONDS)
     name = subscription.name
     return (
         subject.replace(NAME_PLACEHOLDER, name),

@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -620,8 +621,8 @@ def figures_cache_key(prefix: str, *, scope: Scope, window: Window, sections) ->
 COMPUTE_WAIT_SECONDS = 60
 
 
-def figures_cached(key: str, compute: Callable[[], dict], *, timeout: int) -> dict:
-    """The figures under `key`, computed once even when several workers want them at the same time.
+def figures_cached(key: str, compute: Callable[[], Any], *, timeout: int) -> Any:
+    """The figures (or their rendering) under `key`, computed once even when several workers want them at the same time.
 
     1,000 digests due at one instant share a few hundred figure sets: the first worker to miss takes
     a short lock (`cache.add`) and computes; the others wait for its result instead of running the
