@@ -5,8 +5,7 @@ It runs after the rest of the data set, or alone on an existing one (`generate_d
 
 First it makes the history a digest reads realistic over time (the other parts write what a page
 shows today, not when it happened):
-- requests get a product area (linked ones their roadmap item's, nine in ten of the others one of
-  the areas) and a first response hours to days after they were created (the generator's were
+- every request gets a product area (linked ones their roadmap item's, the others one of the areas) and a first response hours to days after they were created (the generator's were
   unrelated to the creation date, often before it); a new request is mostly still unanswered;
 - every triaged request gets its status changes as events, the way feedback_change_status writes
   them: new → under review (or needs info) at the first response, then the decision (planned, in
@@ -122,8 +121,7 @@ def realism_steps() -> list[tuple[str, str]]:
             f"""UPDATE feedback_feedback f SET
                     product_area_id = coalesce(f.product_area_id, x.area), first_response_at = x.first_response
                 FROM (
-                    SELECT f.id, coalesce(i.product_area_id,
-                            CASE WHEN {_h("f.id", 31)} < 0.9 THEN a.id END) area,
+                    SELECT f.id, coalesce(i.product_area_id, a.id) area,
                         {first_response} first_response
                     FROM feedback_feedback f
                     CROSS JOIN brep_n n

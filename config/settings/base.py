@@ -208,7 +208,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# The queue follows the installation's database: seeding or generating into a second database (a
+# benchmark's) never hands its tasks to the worker of another installation sharing the Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default=f"retour.{DATABASES['default']['NAME']}")
 # When Redis is down at commit, give up publishing quickly: the request answers and the sweep recovers.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
