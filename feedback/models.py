@@ -201,6 +201,26 @@ class Feedback(models.Model):
         return self.visibility == self.Visibility.PUBLIC
 
 
+class StatusCount(models.Model):
+    """Requests per (status, product area, assignee, company segment), for the inbox's exact counts.
+
+    Database triggers (migration 0013) add a +1/-1 row for every request inserted, deleted or moved
+    between keys, and move a company's requests when its segment changes, in the writer's own
+    transaction, whoever writes (services, bulk updates, imports). Rows are only appended, so
+    concurrent writers never wait on each other; reads sum them; `status_counts_compact` folds them.
+    """
+
+    status = models.CharField(max_length=20)
+    product_area_id = models.BigIntegerField(null=True)  # no foreign key: a deleted area's rows net to zero
+    assignee_id = models.BigIntegerField(null=True)
+    segment = models.CharField(max_length=20)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("status count")
+        verbose_name_plural = _("status counts")
+
+
 class Vote(models.Model):
     class Provenance(models.TextChoices):
         DIRECT = "direct", _("Direct")

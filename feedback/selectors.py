@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import OperationalError, connection, transaction
-from django.db.models import ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from feedback.models import Comment, Feedback, FeedbackEvent, Vote
+from feedback.models import Comment, Feedback, FeedbackEvent, StatusCount, Vote
 from feedback.policy import (
     comments_visible_to,
     events_visible_to,
@@ -157,6 +157,45 @@ def feedback_status_counts(*, filters: dict) -> dict[str, int]:
 
 
 STATUS_COUNT_TIMEOUT_MS = 300
+# The filters the rollup (StatusCount) answers exactly; an organization is counted from its own rows.
+ROLLUP_FILTERS = {"product_area", "assignee", "unassigned", "segment"}
+ORGANIZATION_FILTERS = ROLLUP_FILTERS | {"organization"}
+
+
+def _active(filters: dict) -> set[str]:
+    return {key for key, value in filters.items() if value not in (None, "", [], False) and key not in ("sort", "status")}
+
+
+def feedback_status_counts_exact(*, filters: dict) -> dict[str, int] | None:
+    """Exact requests per status when the filters are among those product owners count by (area,
+    segment, assignee, organization): a sum over the rollup, or an organization's own rows through
+    its index. None for other filters (kind, words, dates…), which feedback_status_counts bounds."""
+    active = _active(filters)
+    counts = dict.fromkeys(Feedback.Status.values, 0)
+    if active <= ROLLUP_FILTERS:
+        rows = StatusCount.objects.all()
+        if filters.get("product_area"):
+            rows = rows.filter(product_area_id=_pk(filters["product_area"]))
+        if filters.get("assignee"):
+            rows = rows.filter(assignee_id=_pk(filters["assignee"]))
+        elif filters.get("unassigned"):
+            rows = rows.filter(assignee_id__isnull=True)
+        if filters.get("segment"):
+            rows = rows.filter(segment=filters["segment"])
+        summed = rows.values_list("status").annotate(total=Sum("n")).order_by()
+    elif active <= ORGANIZATION_FILTERS:
+        every_status = {**filters, "status": list(Feedback.Status.values)}
+        summed = _inbox_filtered(filters=every_status).values_list("status").annotate(total=Count("id")).order_by()
+    else:
+        return None
+    for status, total in summed:
+        if status in counts:
+            counts[status] = int(total or 0)
+    return counts
+
+
+def _pk(value) -> int:
+    return value.pk if hasattr(value, "pk") else int(value)
 
 
 def feedback_status_counts_bounded(*, filters: dict) -> dict[str, int] | None:

@@ -10,6 +10,7 @@ from feedback.services._common import (
     hot_score_value,
 )
 from feedback.services.conversation import comment_add
+from feedback.services.counts import status_counts_compact
 from feedback.services.intake import feedback_submit
 from feedback.services.merge import feedback_merge
 from feedback.services.triage import (
@@ -49,6 +50,7 @@ __all__ = [
     "notification_preferences_set",
     "saved_view_delete",
     "saved_view_save",
+    "status_counts_compact",
     "vote_cast",
     "vote_remove",
 ]
