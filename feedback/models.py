@@ -220,6 +220,9 @@ class StatusCount(models.Model):
         verbose_name = _("status count")
         verbose_name_plural = _("status counts")
 
+    def __str__(self) -> str:
+        return f"{self.status} {self.segment} {self.n:+d}"
+
 
 class Vote(models.Model):
     class Provenance(models.TextChoices):
