@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -222,6 +222,24 @@ class StatusCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.segment} {self.n:+d}"
+
+
+class Lexeme(models.Model):
+    """The requests' vocabulary: each stemmed word of the search vectors and how many requests hold
+    it (rebuilt by `lexicon_refresh`). Duplicate suggestions take their candidates from the rarer
+    words, and correct a typed word that no request holds to its nearest known word."""
+
+    word = models.TextField(primary_key=True)
+    ndoc = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("word")
+        verbose_name_plural = _("words")
+        # GiST: the nearest word to a typo is a KNN walk (ORDER BY word <-> typed LIMIT 1).
+        indexes = [GistIndex(fields=["word"], opclasses=["gist_trgm_ops"], name="lexeme_word_trgm_idx")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Vote(models.Model):

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from feedback.notifications import event_notify, fanout_due_ids
-from feedback.services import status_counts_compact
+from feedback.services import lexicon_refresh, status_counts_compact
 
 
 @shared_task(name="feedback.notify_event", acks_late=True)
@@ -22,3 +22,9 @@ def fanout_sweep() -> int:
 def status_counts_compact_task() -> int:
     """Fold the inbox count rollup's appended rows (its reads stay short)."""
     return status_counts_compact()
+
+
+@shared_task(name="feedback.lexicon_refresh", acks_late=True)
+def lexicon_refresh_task() -> int:
+    """Rebuild the vocabulary duplicate suggestions read (new words count as rare until then)."""
+    return lexicon_refresh()

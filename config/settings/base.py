@@ -196,6 +196,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
     "feedback-fanout-sweep": {"task": "feedback.fanout_sweep", "schedule": 60.0},
     "feedback-status-counts-compact": {"task": "feedback.status_counts_compact", "schedule": 60.0},
+    "feedback-lexicon-refresh": {"task": "feedback.lexicon_refresh", "schedule": crontab(minute=17)},
     "roadmap-release-fanout-sweep": {"task": "roadmap.release_fanout_sweep", "schedule": 60.0},
     "clubs-mailing-sweep": {"task": "clubs.mailing_sweep", "schedule": 60.0},
     "clubs-reminders": {"task": "clubs.reminders_send", "schedule": 300.0},

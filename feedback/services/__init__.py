@@ -12,6 +12,7 @@ from feedback.services._common import (
 from feedback.services.conversation import comment_add
 from feedback.services.counts import status_counts_compact
 from feedback.services.intake import feedback_submit
+from feedback.services.lexicon import lexicon_refresh
 from feedback.services.merge import feedback_merge
 from feedback.services.triage import (
     feedback_assign,
@@ -47,6 +48,7 @@ __all__ = [
     "follow_set",
     "hot_score_expression",
     "hot_score_value",
+    "lexicon_refresh",
     "notification_preferences_set",
     "saved_view_delete",
     "saved_view_save",

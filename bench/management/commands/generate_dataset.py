@@ -20,7 +20,7 @@ from django.utils import timezone
 from bench.dataset_clubs import clubs_analyze_step, clubs_steps
 from bench.dataset_reporting import due_instant, reporting_analyze_step, reporting_steps
 from bench.dataset_roadmap import roadmap_steps
-from feedback.services import status_counts_compact
+from feedback.services import lexicon_refresh, status_counts_compact
 
 EN_WORDS = [
     "export",
@@ -355,6 +355,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{name:<16} {count:>10} rows  {time.monotonic() - started:7.1f} s")
         compacted = status_counts_compact()  # the rollup's triggers wrote a row per generated change
         self.stdout.write(f"{'status counts':<16} {compacted:>10} rows")
+        self.stdout.write(f"{'vocabulary':<16} {lexicon_refresh():>10} rows")
         # Fresh rows have no visibility map: until VACUUM, index-only scans read the heap (3-10x slower).
         started = time.monotonic()
         with connection.cursor() as cursor:
