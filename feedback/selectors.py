@@ -233,6 +233,7 @@ def feedback_status_counts_bounded(*, filters: dict) -> dict[str, int] | None:
 
 SIMILAR_BUDGET = 1000  # candidate rows read at most through the rarer words
 SIMILAR_FREQUENT = 100  # candidates holding every frequent word, most voted first
+SIMILAR_MIN_SCORE = 0.2  # below it, a candidate shares a word or two but not the need (evaluate_duplicates)
 SIMILAR_TYPO_SIMILARITY = 0.3  # how close a typed unknown word must be to a known one
 GLOSSARY_PATH = Path(__file__).with_name("glossary_fr_en.txt")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # "l'export": two words; "hors-ligne": one
@@ -338,6 +339,7 @@ def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, l
         best = list(
             Feedback.objects.filter(pk__in=ids)
             .annotate(score=TrigramWordSimilarity(title, "title") + SearchRank(F("search_vector"), everything))
+            .filter(score__gte=SIMILAR_MIN_SCORE)
             .order_by("-score", "-vote_count", "-id")
             .values_list("pk", flat=True)[:limit]
         )

@@ -32,3 +32,25 @@ def test_duplicates_never_show_another_companys_private_request(member_a, member
     feedback_for(author=member_a, title="Single sign-on with Azure AD")
     assert feedback_similar(user=member_b, title="Single sign-on with Azure") == []
     assert len(feedback_similar(user=member_a, title="Single sign-on with Azure")) == 1
+
+
+def test_duplicates_meet_across_languages_through_the_glossary(member_a, member_b):
+    english = feedback_for(author=member_a, title="Invoice reminders", visibility="public", language="en")
+    feedback_for(author=member_a, title="Calendar sync with Outlook", visibility="public", language="en")
+    # No word in common: "relance" = "reminder", "facture" = "invoice" in the glossary.
+    assert feedback_similar(user=member_b, title="Relances des factures") == [english]
+
+
+def test_a_typo_is_corrected_to_the_nearest_known_word(member_a, member_b):
+    from feedback.services import lexicon_refresh
+
+    target = feedback_for(author=member_a, title="Automatic invoice reminders", visibility="public")
+    feedback_for(author=member_a, title="Calendar sync with Outlook", visibility="public")
+    lexicon_refresh()
+    assert feedback_similar(user=member_b, title="remindres")[:1] == [target]
+
+
+def test_the_panel_title_suffix_is_not_searched(member_a, member_b):
+    target = feedback_for(author=member_a, title="Dark mode", visibility="public")
+    feedback_for(author=member_a, title="Ticket 4521 export", visibility="public")
+    assert feedback_similar(user=member_b, title="Dark mode #4521") == [target]

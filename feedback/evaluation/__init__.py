@@ -1,0 +1,1 @@
+"""Labelled data sets that measure the quality of feedback features, and the code that scores them."""
