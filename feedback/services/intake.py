@@ -15,6 +15,7 @@ from feedback.models import (
     FeedbackEvent,
     Follow,
     ProductArea,
+    Tag,
     Vote,
 )
 from feedback.policy import Action, feedback_require
@@ -104,4 +105,5 @@ def feedback_submit(
                 uploaded_by=submitted_by or author,
             )
         _event(feedback, submitted_by or author, FeedbackEvent.Kind.CREATED, new=feedback.status)
+    feedback._prefetched_objects_cache = {"tags": Tag.objects.none()}  # new: no tags, no query to say so
     return feedback

@@ -6,11 +6,15 @@ Run it on the data set made by `generate_dataset`. Times are wall-clock in this 
 (URL routing, middleware, queries, template rendering), without the network.
 """
 
+import os
 import random
 import resource
 import statistics
 import time
+from json import dumps
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
@@ -19,12 +23,15 @@ from django.test.utils import CaptureQueriesContext
 from accounts.middleware import MFA_SESSION_FLAG
 from accounts.models import User
 from bench.clubs_cases import meeting_run_case, suggestions_case, tally_case
+from bench.feedback_cases import feedback_cases
+from bench.http_cases import gunicorn, page_case, session_cookie, submission_case
 from bench.reporting_cases import dashboard_case, digest_build_case, dossier_case, due_digests_case
 from bench.roadmap_cases import ProofFailed, release_publish_case, roadmap_cases
 from feedback.models import Feedback
 
 BARS_MS = {
     "inbox": 50,
+    "counts": 20,
     "search": 100,
     "similar": 50,
     "detail": 50,
@@ -49,6 +56,12 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=30)
         parser.add_argument("--submissions", type=int, default=200)
         parser.add_argument("--only", default="", help="Only the cases of these areas, e.g. roadmap,portal.")
+        parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for the HTTP cases.")
+        parser.add_argument("--http-seconds", type=float, default=10, help="Load duration of each HTTP case.")
+        parser.add_argument("--json", default="", help="Also write the figures to this JSON file.")
+        parser.add_argument(
+            "--allow-debug", action="store_true", help="Run even with DEBUG on (its figures are not comparable)."
+        )
         parser.add_argument(
             "--voters", type=int, default=100, help="Club attendees casting their ballots at the same time."
         )
@@ -65,6 +78,10 @@ class Command(BaseCommand):
         runs: int,
         submissions: int,
         only: str,
+        json: str,
+        allow_debug: bool,
+        workers: int,
+        http_seconds: float,
         release_voters: int,
         voters: int,
         digest_concurrency: int,
@@ -79,82 +96,17 @@ class Command(BaseCommand):
         )
         if staff is None or client_user is None:
             raise CommandError("Run seed_demo and generate_dataset on this database first.")
+        if settings.DEBUG and not allow_debug:
+            raise CommandError("DEBUG is on: run with production settings (see docs/performance.md).")
         total = Feedback.objects.count()
-        self.stdout.write(f"Data: {total:,} requests. Runs per case: {runs}.\n")
+        self.stdout.write(
+            f"Data: {total:,} requests. Runs per case: {runs}. Settings: {settings.SETTINGS_MODULE}, "
+            f"DEBUG {settings.DEBUG}.\n"
+        )
         staff_client, portal_client = self._client(staff), self._client(client_user)
         rng = random.Random(42)  # noqa: S311 - reproducible sampling, not security
-        max_id = Feedback.objects.order_by("-pk").values_list("pk", flat=True).first()
-        area = Feedback.objects.exclude(product_area=None).values_list("product_area_id", flat=True).first()
-        org = client_user.organization.pk
 
-        cases = [
-            ("inbox", "default (new + under review, newest)", staff_client, lambda: "/triage/"),
-            ("inbox", "sorted by votes", staff_client, lambda: "/triage/?status=new&status=under_review&sort=votes"),
-            ("inbox", "sorted by revenue", staff_client, lambda: "/triage/?status=new&sort=revenue"),
-            (
-                "inbox",
-                "organization + oldest waiting",
-                staff_client,
-                lambda: f"/triage/?organization={org}&sort=oldest_waiting",
-            ),
-            (
-                "inbox",
-                "segment + kind + language",
-                staff_client,
-                lambda: "/triage/?segment=enterprise&kind=problem&language=fr&sort=votes",
-            ),
-            (
-                "inbox",
-                "waiting > 30 days, not snoozed",
-                staff_client,
-                lambda: "/triage/?waiting_days=30&snoozed=no&sort=revenue",
-            ),
-            (
-                "inbox",
-                "product area, all statuses",
-                staff_client,
-                lambda: f"/triage/?product_area={area or ''}&status=planned&status=shipped",
-            ),
-            (
-                "search",
-                "English words",
-                staff_client,
-                lambda: (
-                    "/triage/?status=new&q="
-                    + rng.choice(["export invoices", "dashboard", "webhook integration", "slow report"])
-                ),
-            ),
-            (
-                "search",
-                "French, no accents",
-                staff_client,
-                lambda: "/triage/?status=new&q=" + rng.choice(["equipe", "facture", "securite donnees", "reunion"]),
-            ),
-            (
-                "similar",
-                "client typing a title",
-                portal_client,
-                lambda: (
-                    "/portal/feedback/similar/?title="
-                    + rng.choice(["export dashboard pdf", "tableau de bord", "dark mode theme", "invoice billing sync"])
-                ),
-            ),
-            (
-                "detail",
-                "triage detail, random request",
-                staff_client,
-                lambda: f"/triage/feedback/{rng.randint(1, max_id)}/",
-            ),
-            (
-                "similar",
-                "triage duplicates panel (htmx)",
-                staff_client,
-                lambda: f"/triage/feedback/{rng.randint(1, max_id)}/duplicates/",
-            ),
-            ("inbox", "counts per status (htmx, bounded)", staff_client, lambda: "/triage/counts/?segment=enterprise"),
-            ("portal", "client portal home", portal_client, lambda: "/portal/"),
-        ]
-        cases = [(*case, None) for case in cases]
+        cases = feedback_cases(staff_client=staff_client, portal_client=portal_client, client_user=client_user, rng=rng)
         cases += roadmap_cases(staff_client=staff_client, portal_client=portal_client, rng=rng)
         areas = {a for a in only.split(",") if a}
         rows, proofs, notes = [], [], []
@@ -164,7 +116,7 @@ class Command(BaseCommand):
             except ProofFailed as exc:
                 raise CommandError(f"clubs: agenda suggestions: {exc}") from exc
             rows.append(row)
-            proofs.append(f"{row[0] + ': ' + row[1]:<46} {proof}")
+            proofs.append(f"{row[0] + ': ' + row[1]:<58} {proof}")
             case, note = meeting_run_case(staff_client=staff_client)  # last: the page is the newest
             if case is not None:
                 cases.append(case)
@@ -195,7 +147,7 @@ class Command(BaseCommand):
                 if response.status_code != 200:
                     raise CommandError(f"{area_name}: {label}: {make_url()} answered {response.status_code}")
                 try:
-                    proofs.append(f"{area_name + ': ' + label:<46} {proof(response)}")
+                    proofs.append(f"{area_name + ': ' + label:<58} {proof(response)}")
                 except ProofFailed as exc:
                     raise CommandError(f"{area_name}: {label}: {exc}") from exc
             times, queries = [], []
@@ -211,13 +163,36 @@ class Command(BaseCommand):
                 queries.append(len(captured))
             rows.append((area_name, label, statistics.median(times), _p95(times), max(queries)))
 
-        self.stdout.write(f"{'case':<46} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  bar")
+        self.stdout.write(f"{'case':<58} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  bar")
+        report = {
+            "requests": total,
+            "runs": runs,
+            "settings": settings.SETTINGS_MODULE,
+            "debug": settings.DEBUG,
+            "cpus": os.cpu_count(),
+            "cases": [],
+            "proofs": proofs,
+        }
         for area_name, label, p50, p95, n_queries in rows:
             bar, max_queries = CASE_BARS.get((area_name, label), (BARS_MS[area_name], BARS_QUERIES.get(area_name)))
             verdict = "ok" if p95 <= bar else f"OVER {bar} ms"
             if max_queries is not None and n_queries > max_queries:
                 verdict += f", OVER {max_queries} queries"
-            self.stdout.write(f"{area_name + ': ' + label:<46} {p50:8.1f} {p95:8.1f} {n_queries:8d}  {verdict}")
+            self.stdout.write(f"{area_name + ': ' + label:<58} {p50:8.1f} {p95:8.1f} {n_queries:8d}  {verdict}")
+            report["cases"].append(
+                {
+                    "area": area_name,
+                    "case": label,
+                    "p50_ms": round(p50, 1),
+                    "p95_ms": round(p95, 1),
+                    "queries": n_queries,
+                    "bar_ms": bar,
+                    "bar_queries": max_queries,
+                    "met": verdict == "ok",
+                }
+            )
+        if json:
+            Path(json).write_text(dumps(report, indent=2) + "\n")
 
         for note in notes:
             self.stdout.write(note)
@@ -246,6 +221,10 @@ class Command(BaseCommand):
                     self.stdout.write(line)
             except ProofFailed as exc:
                 raise CommandError(f"release publish: {exc}") from exc
+        if not areas or "http" in areas:
+            self._http(report, staff=staff, client_user=client_user, workers=workers, seconds=http_seconds, rng=rng)
+            if json:
+                Path(json).write_text(dumps(report, indent=2) + "\n")
         if areas and "submit" not in areas:
             return
         started = time.perf_counter()
@@ -261,6 +240,44 @@ class Command(BaseCommand):
         self.stdout.write(f"\nsubmission through the API, one process, sequential: {rate:.0f} per second")
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(f"peak memory of this process: {rss_mb:.0f} MB")
+        if json:
+            report.update(submissions_per_second_in_process=round(rate), peak_rss_mb=round(rss_mb))
+            Path(json).write_text(dumps(report, indent=2) + "\n")
+
+    def _http(self, report: dict, *, staff: User, client_user: User, workers: int, seconds: float, rng) -> None:
+        """The same pages and the submission through gunicorn, as a browser or an integration sees them."""
+        max_id = Feedback.objects.order_by("-pk").values_list("pk", flat=True).first()
+        staff_cookie, client_cookie = session_cookie(staff), session_cookie(client_user)
+        pages = [
+            ("inbox default", staff_cookie, lambda: "/triage/"),
+            ("inbox search 'export'", staff_cookie, lambda: "/triage/?q=export&status=new"),
+            ("counts per status, segment", staff_cookie, lambda: "/triage/counts/?segment=enterprise"),
+            ("duplicates while typing", client_cookie, lambda: "/portal/feedback/similar/?title=export+dashboard+pdf"),
+            ("triage detail, random request", staff_cookie, lambda: f"/triage/feedback/{rng.randint(1, max_id)}/"),
+            ("portal home", client_cookie, lambda: "/portal/"),
+        ]
+        self.stdout.write(
+            f"\nOver HTTP (gunicorn, {workers} workers, {settings.SETTINGS_MODULE}, client on this machine):"
+        )
+        self.stdout.write(f"{'case':<58} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+        report["http"] = []
+        try:
+            with gunicorn(workers=workers) as port:
+                for label, cookie, make_url in pages:
+                    row = page_case(
+                        port=port, label=label, cookie=cookie, make_url=make_url, connections=1, seconds=seconds / 2
+                    )
+                    report["http"].append(row)
+                    self.stdout.write(f"{label:<58} {row['per_second']:8.1f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}")
+                for connections in (4, 8):
+                    row = submission_case(port=port, connections=connections, seconds=seconds)
+                    report["http"].append(row)
+                    verdict = "ok" if row["per_second"] >= 200 else "UNDER 200 per second"
+                    self.stdout.write(
+                        f"{row['case']:<58} {row['per_second']:8.1f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}  {verdict}"
+                    )
+        except ProofFailed as exc:
+            raise CommandError(f"http: {exc}") from exc
 
     @staticmethod
     def _client(user: User) -> Client:
