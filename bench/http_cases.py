@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from accounts.models import ApiToken, User
@@ -25,6 +26,10 @@ from bench.roadmap_cases import ProofFailed
 from feedback.models import Feedback
 
 TOKEN_NAME = "benchmark load"  # noqa: S105 - the tokens' label, not a secret
+
+
+def settings_module() -> str:
+    return settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
 
 
 def _free_port() -> int:
@@ -37,7 +42,13 @@ def _free_port() -> int:
 def gunicorn(*, workers: int):
     """gunicorn serving this installation (the same settings module and environment) on a free port."""
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+    db = connection.settings_dict  # the database this process uses (a test's own, too)
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings_module(),
+        "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+    }
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,

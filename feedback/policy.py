@@ -135,6 +135,19 @@ def organization_shown_to(*, user: User, feedback: Feedback) -> Organization | N
     return feedback.organization if feedback_is_own_company(user=user, feedback=feedback) else None
 
 
+def person_name_shown_to(*, user: User, person: User | None) -> str:
+    """A person's name as `user` may read it. Staff and the person's colleagues see the name, or the
+    address when there is none; another company never sees an address (a client wrote without a
+    name on a public request: "A client")."""
+    if person is None:
+        return ""
+    if user.is_staff_member or (person.organization is not None and person.organization == user.organization):
+        return person.get_full_name()
+    if person.is_staff_member:
+        return person.name or _("Team")
+    return person.name or _("A client")
+
+
 def comments_visible_to(*, user: User, feedback: Feedback) -> QuerySet[Comment]:
     comments = Comment.objects.filter(feedback=feedback).select_related("author").order_by("created_at", "id")
     return comments if user.is_staff_member else comments.filter(is_internal=False)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Left
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from feedback.policy import (
     feedback_get_visible_to,
     feedback_is_visible_to,
     feedback_visible_q,
+    person_name_shown_to,
 )
 
 __all__ = ["feedback_get_visible_to", "feedback_visible_q"]  # the policy's lookups, re-exported for readers
@@ -62,10 +64,6 @@ def feedback_portal_list(
     if q:
         query = search_query(q)
         queryset = queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    # TODO(lead): move these two imports up to the module imports (kept here to edit this function alone).
-    from django.db.models import Count
-    from django.db.models.functions import Coalesce, Left
-
     # A card shows how many public comments a request has (internal notes are never counted for
     # anyone reading the portal) and the start of its description: one subquery per card on the
     # (feedback, is_internal) index, and the first characters instead of up to 20,000 of Markdown.
@@ -145,19 +143,9 @@ def feedback_inbox(*, filters: dict, sort: str = "newest") -> QuerySet[Feedback]
     """The triage inbox for staff. `filters` holds cleaned values (see feedback.forms.InboxFilterForm)."""
     queryset = _inbox_filtered(filters=filters)
     queryset = queryset.select_related("organization", "product_area", "assignee").prefetch_related("tags")
-    order = INBOX_SORTS.get(sort, INBOX_SORTS["newest"])
-    if filters.get("q"):
-        # Sort on an expression so that Postgres finds the matches through the text index and
-        # keeps the top rows, instead of walking a sort index and testing every row (seconds for a rare word).
-        order = [_unindexed(field) for field in order]
-    return queryset.order_by(*order)
-
-
-def _unindexed(field: str):
-    name = field.lstrip("-")
-    zero = Value(timedelta(0)) if name == "created_at" else Value(0)
-    expression = ExpressionWrapper(F(name) + zero, output_field=Feedback._meta.get_field(name))
-    return expression.desc() if field.startswith("-") else expression.asc()
+    # With words, PostgreSQL's own estimate of their frequency chooses between walking the sort's
+    # index (a frequent word) and ranking the matches from the text index (a rare one); JIT is off.
+    return queryset.order_by(*INBOX_SORTS.get(sort, INBOX_SORTS["newest"]))
 
 
 STATUS_COUNT_CAP = 1000
@@ -289,7 +277,9 @@ def _similar_lexemes(title: str) -> dict[str, int]:
         typed = [word for word, en, fr in per_word if len(word) >= 4 and not (en | fr) & known.keys()]
         if typed:
             # `%` bounds the trigram index walk; a KNN walk alone reads it all when no word is near.
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(SIMILAR_TYPO_SIMILARITY)])
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(SIMILAR_TYPO_SIMILARITY)]
+            )
             for word in typed:
                 cursor.execute(
                     "SELECT word, ndoc FROM feedback_lexeme WHERE word %% %s ORDER BY word <-> %s LIMIT 1", [word, word]
@@ -379,6 +369,7 @@ class ConversationEntry:
     with a status change (a decline reason, a question for the requester)."""
 
     author: User | None
+    author_name: str  # as the reader may see it (feedback.policy.person_name_shown_to)
     created_at: datetime
     from_team: bool
     body: str = ""  # a comment's Markdown
@@ -390,18 +381,27 @@ class ConversationEntry:
         return bool(self.status)
 
 
-def _conversation(*, comments: list[Comment], events: list[FeedbackEvent]) -> list[ConversationEntry]:
+def _conversation(*, viewer: User, comments: list[Comment], events: list[FeedbackEvent]) -> list[ConversationEntry]:
     """Public comments and the team's public status messages, oldest first: the question asked
     (needs information) sits right above the requester's answer."""
     entries = [
         ConversationEntry(
-            author=c.author, created_at=c.created_at, from_team=bool(c.author and c.author.is_staff_member), body=c.body
+            author=c.author,
+            author_name=person_name_shown_to(user=viewer, person=c.author),
+            created_at=c.created_at,
+            from_team=bool(c.author and c.author.is_staff_member),
+            body=c.body,
         )
         for c in comments
     ]
     entries += [
         ConversationEntry(
-            author=e.actor, created_at=e.created_at, from_team=True, status=e.new_value, message=e.public_message
+            author=e.actor,
+            author_name=person_name_shown_to(user=viewer, person=e.actor),
+            created_at=e.created_at,
+            from_team=True,
+            status=e.new_value,
+            message=e.public_message,
         )
         for e in events
         if e.kind == FeedbackEvent.Kind.STATUS and e.public_message
@@ -409,11 +409,19 @@ def _conversation(*, comments: list[Comment], events: list[FeedbackEvent]) -> li
     return sorted(entries, key=lambda entry: entry.created_at)
 
 
-def _latest_answer(*, conversation: list[ConversationEntry], events: list[FeedbackEvent]) -> ConversationEntry | None:
+def _latest_answer(
+    *, viewer: User, conversation: list[ConversationEntry], events: list[FeedbackEvent]
+) -> ConversationEntry | None:
     """The team's newest word to the clients: a reply, or a decision (with or without a message)."""
     candidates = [entry for entry in conversation if entry.from_team]
     candidates += [
-        ConversationEntry(author=e.actor, created_at=e.created_at, from_team=True, status=e.new_value)
+        ConversationEntry(
+            author=e.actor,
+            author_name=person_name_shown_to(user=viewer, person=e.actor),
+            created_at=e.created_at,
+            from_team=True,
+            status=e.new_value,
+        )
         for e in events
         if e.kind == FeedbackEvent.Kind.STATUS and not e.public_message
     ]
@@ -425,8 +433,10 @@ def feedback_detail_for_client(*, user: User, pk: int) -> Feedback:
     # Internal notes and internal events never leave the server for a client.
     feedback.public_comments = list(comments_visible_to(user=user, feedback=feedback))
     feedback.public_events = list(events_visible_to(user=user, feedback=feedback))
-    feedback.conversation = _conversation(comments=feedback.public_comments, events=feedback.public_events)
-    feedback.latest_answer = _latest_answer(conversation=feedback.conversation, events=feedback.public_events)
+    feedback.conversation = _conversation(viewer=user, comments=feedback.public_comments, events=feedback.public_events)
+    feedback.latest_answer = _latest_answer(
+        viewer=user, conversation=feedback.conversation, events=feedback.public_events
+    )
     target = feedback.merged_into
     feedback.visible_merged_into = target if target and feedback_is_visible_to(user=user, feedback=target) else None
     feedback.my_vote = Vote.objects.filter(feedback=feedback, user=user).first()

@@ -52,8 +52,11 @@ def test_generate_dataset_then_benchmark(seeded, capsys, vocabulary):
     sample = bench.order_by("pk").first()
     assert sample.vote_count == Vote.objects.filter(feedback=sample).count() > 0
     assert sample.search_vector is not None and sample.hot_score > 0
-    call_command("benchmark", runs=2, submissions=3, release_voters=10)
+    call_command("benchmark", runs=2, submissions=3, release_voters=10, http_seconds=1, workers=2)
     out = capsys.readouterr().out
+    assert "rows match; first" in out and "equal to COUNT(*)" in out
+    assert "search: English, frequent word" in out and "0 rows match (absent word)" in out
+    assert "submission through the API, 8 connections, 8 companies" in out  # through gunicorn
     assert "inbox: default" in out and "portal: client portal home" in out
     assert "roadmap: board" in out and "roadmap: ranked by RICE, area + enterprise + at risk" in out
     assert "first 3 rows as ranked in SQL" in out and "no internal title" in out

@@ -341,3 +341,16 @@ def test_files_lost_to_another_fields_error_are_announced(login, member_a):
     assert response.status_code == 200
     assert "choose them again" in response.content.decode()
     assert not Attachment.objects.exists()
+
+
+def test_another_companys_commenter_without_a_name_is_never_shown_by_address(login, member_a, member_b):
+    member_a.name = ""
+    member_a.save(update_fields=["name"])
+    item = feedback_for(author=member_a, title="Public wish with a nameless commenter", visibility="public")
+    services.comment_add(feedback=item, author=member_a, body="We need it by spring.")
+    url = reverse("feedback:portal_detail", args=[item.pk])
+    other = login(member_b).get(url).content.decode()
+    assert "We need it by spring." in other
+    assert member_a.email not in other
+    assert "A client" in other or "Un client" in other
+    assert member_a.email in login(member_a).get(url).content.decode()  # a colleague may see it

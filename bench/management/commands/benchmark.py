@@ -24,7 +24,7 @@ from accounts.middleware import MFA_SESSION_FLAG
 from accounts.models import User
 from bench.clubs_cases import meeting_run_case, suggestions_case, tally_case
 from bench.feedback_cases import feedback_cases
-from bench.http_cases import gunicorn, page_case, session_cookie, submission_case
+from bench.http_cases import gunicorn, page_case, session_cookie, settings_module, submission_case
 from bench.reporting_cases import dashboard_case, digest_build_case, dossier_case, due_digests_case
 from bench.roadmap_cases import ProofFailed, release_publish_case, roadmap_cases
 from feedback.models import Feedback
@@ -100,8 +100,7 @@ class Command(BaseCommand):
             raise CommandError("DEBUG is on: run with production settings (see docs/performance.md).")
         total = Feedback.objects.count()
         self.stdout.write(
-            f"Data: {total:,} requests. Runs per case: {runs}. Settings: {settings.SETTINGS_MODULE}, "
-            f"DEBUG {settings.DEBUG}.\n"
+            f"Data: {total:,} requests. Runs per case: {runs}. Settings: {settings_module()}, DEBUG {settings.DEBUG}.\n"
         )
         staff_client, portal_client = self._client(staff), self._client(client_user)
         rng = random.Random(42)  # noqa: S311 - reproducible sampling, not security
@@ -167,7 +166,7 @@ class Command(BaseCommand):
         report = {
             "requests": total,
             "runs": runs,
-            "settings": settings.SETTINGS_MODULE,
+            "settings": settings_module(),
             "debug": settings.DEBUG,
             "cpus": os.cpu_count(),
             "cases": [],
@@ -256,9 +255,7 @@ class Command(BaseCommand):
             ("triage detail, random request", staff_cookie, lambda: f"/triage/feedback/{rng.randint(1, max_id)}/"),
             ("portal home", client_cookie, lambda: "/portal/"),
         ]
-        self.stdout.write(
-            f"\nOver HTTP (gunicorn, {workers} workers, {settings.SETTINGS_MODULE}, client on this machine):"
-        )
+        self.stdout.write(f"\nOver HTTP (gunicorn, {workers} workers, {settings_module()}, client on this machine):")
         self.stdout.write(f"{'case':<58} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8}")
         report["http"] = []
         try:

@@ -359,5 +359,5 @@ class Command(BaseCommand):
         # Fresh rows have no visibility map: until VACUUM, index-only scans read the heap (3-10x slower).
         started = time.monotonic()
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")  # tests run in one
         self.stdout.write(f"{'vacuum analyze':<16} {'':>10}       {time.monotonic() - started:7.1f} s")
