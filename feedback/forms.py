@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organization, User
@@ -165,6 +166,29 @@ class PortalFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
 
 
+class StatusesField(forms.MultipleChoiceField):
+    """Statuses ticked as chips. An empty value (`?status=`) means "every status" explicitly, so that
+    removing the last filter chip does not bring the default statuses back."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v]
+
+
+class KnownModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that finds the chosen object among objects the page already fetched
+    (`known`, by pk) instead of one query per filter; without them, it queries as usual."""
+
+    known: dict | None = None
+
+    def to_python(self, value):
+        if self.known is None or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            return self.known[int(value)]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from exc
+
+
 class InboxFilterForm(forms.Form):
     SORTS = [
         ("newest", _("Newest")),
@@ -174,15 +198,15 @@ class InboxFilterForm(forms.Form):
         ("revenue", _("Most revenue")),
     ]
     q = forms.CharField(label=_("Search"), required=False, max_length=SEARCH_MAX)
-    status = forms.MultipleChoiceField(label=_("Status"), choices=Feedback.Status.choices, required=False)
-    product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
-    # A slug, not a <select>: there may be tens of thousands of client companies.
-    organization = forms.CharField(
-        label=_("Organization"), required=False, max_length=80, widget=forms.TextInput(attrs={"placeholder": "acme"})
+    status = StatusesField(
+        label=_("Status"), choices=Feedback.Status.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    product_area = KnownModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
+    # Typed, with suggestions, not a <select>: there may be tens of thousands of client companies.
+    organization = forms.CharField(label=_("Organization"), required=False, max_length=200)
     segment = forms.ChoiceField(label=_("Segment"), choices=[("", "—"), *Organization.Segment.choices], required=False)
-    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.staff(), required=False)
+    tag = KnownModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
+    assignee = KnownModelChoiceField(label=_("Assignee"), queryset=User.objects.staff(), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Feedback.Kind.choices], required=False)
     source = forms.ChoiceField(label=_("Source"), choices=[("", "—"), *Feedback.Source.choices], required=False)
@@ -201,14 +225,31 @@ class InboxFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
 
+    def __init__(self, *args, known: dict[str, list] | None = None, **kwargs):
+        """`known`: the areas, tags and staff the page fetched for its menus, by field name."""
+        super().__init__(*args, **kwargs)
+        for name, objects in (known or {}).items():
+            self.fields[name].known = {obj.pk: obj for obj in objects}
+
     def clean_organization(self):
-        slug = self.cleaned_data["organization"].strip()
-        if not slug:
+        """A company by its name (as the suggestions offer it) or its identifier (slug)."""
+        value = " ".join(self.cleaned_data["organization"].split())
+        if not value:
             return None
-        organization = Organization.objects.filter(slug=slug).first()
-        if organization is None:
-            raise forms.ValidationError(_("No organization has this identifier."))
-        return organization
+        matches = list(
+            Organization.objects.filter(Q(slug=value) | Q(name__iexact=value)).only("id", "name", "slug")[:3]
+        )
+        by_slug = [org for org in matches if org.slug == value]
+        if by_slug:
+            return by_slug[0]
+        if not matches:
+            raise forms.ValidationError(_("No organization named “%(name)s”.") % {"name": value})
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("Several organizations are named “%(name)s”: type the identifier of the one you mean (%(slugs)s).")
+                % {"name": value, "slugs": ", ".join(org.slug for org in matches)}
+            )
+        return matches[0]
 
 
 def share_choices(forms_: list[forms.Form], name: str, objects: list) -> None:
@@ -217,6 +258,14 @@ def share_choices(forms_: list[forms.Form], name: str, objects: list) -> None:
     for form in forms_:
         if name in form.fields:
             form.fields[name].choices = choices
+
+
+class IdsInput(forms.HiddenInput):
+    """Request numbers, comma-separated, or as several values: the rows' checkboxes post one each."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
+        return ",".join(value for value in values if value)
 
 
 class BulkActionForm(forms.Form):
@@ -228,7 +277,7 @@ class BulkActionForm(forms.Form):
         ("tag", _("Add tag")),
         ("merge", _("Merge into")),
     ]
-    ids = forms.CharField(widget=forms.HiddenInput)
+    ids = forms.CharField(widget=IdsInput, error_messages={"required": _("Select at least one request.")})
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     status = forms.ChoiceField(
         label=_("Status"),

@@ -149,12 +149,20 @@ def person_name_shown_to(*, user: User, person: User | None) -> str:
 
 
 def comments_visible_to(*, user: User, feedback: Feedback) -> QuerySet[Comment]:
-    comments = Comment.objects.filter(feedback=feedback).select_related("author").order_by("created_at", "id")
+    comments = (
+        Comment.objects.filter(feedback=feedback)
+        .select_related("author__client_membership__organization")  # person_name_shown_to reads it
+        .order_by("created_at", "id")
+    )
     return comments if user.is_staff_member else comments.filter(is_internal=False)
 
 
 def events_visible_to(*, user: User, feedback: Feedback) -> QuerySet[FeedbackEvent]:
-    events = FeedbackEvent.objects.filter(feedback=feedback).select_related("actor").order_by("created_at", "id")
+    events = (
+        FeedbackEvent.objects.filter(feedback=feedback)
+        .select_related("actor__client_membership__organization")  # person_name_shown_to reads it
+        .order_by("created_at", "id")
+    )
     return events if user.is_staff_member else events.filter(is_public=True)
 
 

@@ -204,6 +204,20 @@ ROUTES: dict[str, list[Case]] = {
             label="the product owner's view",
         )
     ],
+    "feedback:triage_saved_view_rename": [
+        Case(
+            kwargs={"pk": "saved_view_other_user"},
+            # Another staff member's view: not found for the contributor, and it keeps its name.
+            expect={"GET": page_roles(contributor=NOT_ALLOWED), "POST": page_roles(contributor=NOT_FOUND)},
+            data={"name": "Renamed by someone else"},
+            label="the product owner's view",
+        )
+    ],
+    "feedback:triage_organization_search": [Case(expect={"GET": STAFF_PAGE}, query={"q": "Glob"})],
+    "feedback:triage_feedback_search": [
+        Case(expect={"GET": STAFF_PAGE}, query={"q": "Zanzibar payroll"}),
+        Case(expect={"GET": STAFF_PAGE}, query={"q": "feedback_private_b"}, label="by number"),
+    ],
     "feedback:triage_detail": [
         Case(
             kwargs={"pk": "feedback_private_b"},
@@ -242,7 +256,33 @@ ROUTES: dict[str, list[Case]] = {
             label="Globex public",
         ),
     ],
+    "feedback:portal_vote": [
+        Case(
+            kwargs={"pk": "feedback_private_b"},
+            expect={
+                "GET": page_roles(clients=NOT_ALLOWED, contributor=NOT_ALLOWED),
+                "POST": page_roles(contributor=NOT_FOUND),  # a card's one-click vote: Globex's private one is 404
+            },
+            data={"action": "vote"},
+        ),
+        Case(
+            kwargs={"pk": "feedback_public_b"},
+            # Visible, but an importance that is not one: a message and back to the list, no vote.
+            expect={"POST": page_roles(clients=REDIRECT, contributor=NOT_FOUND)},
+            data={"action": "vote", "importance": "urgent"},
+            label="Globex public",
+        ),
+    ],
     "feedback:portal_activity": [Case(expect={"GET": CLIENT_PAGE})],
+    "feedback:portal_notifications_read": [
+        # Marks the signed-in client's own notifications read (only read_at changes), then back to the page.
+        Case(
+            expect={
+                "GET": page_roles(clients=NOT_ALLOWED, contributor=NOT_ALLOWED),
+                "POST": page_roles(clients=REDIRECT, contributor=NOT_FOUND),
+            }
+        )
+    ],
     "feedback:portal_preferences": [Case(expect={"GET": CLIENT_PAGE, "POST": CLIENT_PAGE})],
     "feedback:attachment": [
         Case(kwargs={"pk": "attachment_private_b"}, expect={"GET": STAFF_PAGE}, label="Globex private"),
@@ -782,6 +822,7 @@ def _fingerprint() -> str:
         )
     ]
     parts += [repr(row) for row in ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")]
+    parts += [repr(row) for row in SavedView.objects.order_by("pk").values_list("pk", "name", "query")]
     parts += [repr(row) for row in OutboundEmail.objects.order_by("pk").values_list("pk", "status", "attempts")]
     parts += [repr(row) for row in Invitation.objects.order_by("pk").values_list("pk", "accepted_at")]
     parts += [

@@ -25,6 +25,7 @@ from feedback.services.triage import (
     feedback_update,
     notification_preferences_set,
     saved_view_delete,
+    saved_view_rename,
     saved_view_save,
 )
 from feedback.services.votes import follow_set, vote_cast, vote_remove
@@ -51,6 +52,7 @@ __all__ = [
     "lexicon_refresh",
     "notification_preferences_set",
     "saved_view_delete",
+    "saved_view_rename",
     "saved_view_save",
     "status_counts_compact",
     "vote_cast",

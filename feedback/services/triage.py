@@ -214,6 +214,27 @@ def saved_view_delete(*, user: User, pk: int) -> None:
     SavedView.objects.filter(user=user, pk=pk).delete()
 
 
+def saved_view_rename(*, user: User, pk: int, name: str) -> SavedView:
+    """Only the user's own views: another user's raises SavedView.DoesNotExist, as a missing one does."""
+    feedback_require(user=user, action=Action.TRIAGE)
+    name = " ".join((name or "").split())
+    errors: dict = {}
+    if not name:
+        errors["name"] = _("Give the view a name.")
+    _check_length(errors, "name", name, SAVED_VIEW_NAME_MAX)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        view = SavedView.objects.select_for_update().get(user=user, pk=pk)
+        if view.name == name:
+            return view
+        if SavedView.objects.filter(user=user, name=name).exclude(pk=pk).exists():
+            raise ValidationError({"name": _("You already have a view named “%(name)s”.") % {"name": name}})
+        view.name = name
+        view.save(update_fields=["name"])
+    return view
+
+
 SHIP_BATCH = 500
 
 

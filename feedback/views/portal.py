@@ -9,15 +9,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from core.pagination import light_page
 from feedback import extensions, selectors, services
 from feedback.forms import CommentForm, FeedbackSubmitForm, PortalFilterForm, PreferencesForm, VoteForm
-from feedback.models import Notification, NotificationPreference
-from feedback.policy import attachment_get_visible_to, attachments_visible_to, feedback_is_visible_to
+from feedback.models import Feedback, Notification, NotificationPreference, Vote
+from feedback.policy import (
+    attachment_get_visible_to,
+    attachments_visible_to,
+    comments_visible_to,
+    feedback_is_visible_to,
+)
+from feedback.services.notifications import notifications_mark_all_read
 
 
 def _client_or_404(user) -> None:
@@ -196,20 +204,95 @@ def portal_preferences(request):
     return render(request, "feedback/portal_preferences.html", {"form": form})
 
 
-@login_required
-def portal_activity(request):
-    _client_or_404(request.user)
+def _notifications_context(request, page) -> dict:
     notifications = Paginator(
         Notification.objects.filter(user=request.user)
         .select_related("feedback", "feedback__merged_into", "event", "event__actor")
         .order_by("-created_at", "-id"),
         30,
-    ).get_page(request.GET.get("page"))
+    ).get_page(page)
     for notification in notifications:
         # A merge names the request it led to only if this client may see it (feedback.policy decides).
         target = notification.feedback.merged_into
         notification.merge_target = (
             target if target and feedback_is_visible_to(user=request.user, feedback=target) else None
         )
+    has_unread = Notification.objects.filter(user=request.user, read_at__isnull=True).exists()
+    return {"notifications": notifications, "has_unread": has_unread}
+
+
+@login_required
+def portal_activity(request):
+    _client_or_404(request.user)
     mine = selectors.feedback_portal_list(user=request.user, sort="newest").filter(author=request.user)[:20]
-    return render(request, "feedback/portal_activity.html", {"notifications": notifications, "mine": mine})
+    context = _notifications_context(request, request.GET.get("page"))
+    return render(request, "feedback/portal_activity.html", {**context, "mine": mine})
+
+
+@login_required
+@require_POST
+def portal_notifications_read(request):
+    """Mark all of the current user's notifications as read: htmx gets the list back, a plain form a redirect."""
+    _client_or_404(request.user)
+    notifications_mark_all_read(user=request.user)
+    notice = _("All notifications are marked as read.")
+    if request.headers.get("HX-Request"):
+        context = _notifications_context(request, request.POST.get("page"))
+        return render(request, "feedback/_portal_notifications.html", {**context, "notice": notice})
+    messages.success(request, notice)
+    return redirect("feedback:portal_activity")
+
+
+def _back_to_list(request) -> str:
+    """Where a card's form came from (a portal list with its filters), or the portal home."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("feedback:portal_home")
+
+
+@login_required
+@require_POST
+def portal_vote(request, pk: int):
+    """One click on a card of a portal list: vote with the default importance, change the importance,
+    or withdraw the vote. htmx gets the card back (new count, voted state); without JavaScript, back to the list."""
+    _client_or_404(request.user)
+    feedback = selectors.feedback_get_visible_to(user=request.user, pk=pk)  # 404: missing or not theirs
+    action = request.POST.get("action")
+    notice = error = ""
+    try:
+        if action == "vote":
+            # One click votes with the default importance, and never lowers one chosen before.
+            importance = request.POST.get("importance") or (
+                Vote.objects.filter(feedback=feedback, user=request.user).values_list("importance", flat=True).first()
+                or Feedback.Importance.IMPORTANT
+            )
+            services.vote_cast(feedback=feedback, user=request.user, importance=importance)
+            notice = _("Your vote is counted.")
+        elif action == "unvote":
+            services.vote_remove(feedback=feedback, user=request.user)
+            notice = _("Your vote is withdrawn.")
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    back = _back_to_list(request)
+    if request.headers.get("HX-Request"):
+        # The card as the list shows it (count, my vote), read again after the write.
+        item = selectors.feedback_portal_list(user=request.user).filter(pk=feedback.pk).first()
+        if item is None:  # merged meanwhile, so out of the lists: the card clicked says why (the error)
+            item = feedback
+            item.my_vote = None
+            item.public_comment_count = comments_visible_to(user=request.user, feedback=feedback).count()
+            item.description_head = feedback.description
+        context = {"item": item, "notice": notice, "error": error, "card_next": back}
+        return render(request, "feedback/_item_row.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect(back if "#" in back else f"{back}#card-{feedback.pk}")

@@ -4,12 +4,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.models import Organization, User
 from core.pagination import light_page
 from core.permissions import staff_required
 from feedback import extensions, selectors, services
@@ -27,41 +28,197 @@ from feedback.forms import (
     SnoozeForm,
     StatusForm,
     TagsForm,
-    share_choices,
 )
+from feedback.limits import SEARCH_MAX
 from feedback.models import Feedback, NotificationPreference, ProductArea, SavedView, Tag
-from feedback.policy import Action, feedback_actions_for, feedback_require
+from feedback.policy import Action, feedback_actions_for, feedback_may, feedback_require
 from feedback.views.portal import _form_errors_from, keep_files_notice, submit_from_form
 
 DEFAULT_INBOX_STATUSES = [Feedback.Status.NEW, Feedback.Status.UNDER_REVIEW]
 
 
-@staff_required
-def triage_inbox(request):
-    params = request.GET.copy()
+# The columns the inbox shows: a request's description and search vector stay in the database.
+INBOX_COLUMNS = (
+    "id",
+    "title",
+    "kind",
+    "status",
+    "snoozed_until",
+    "vote_count",
+    "organization_count",
+    "revenue",
+    "created_at",
+    "organization__name",
+    "product_area__name",
+    "assignee__name",
+    "assignee__email",
+)
+# Column headers that sort, most first, by the sort of the same name; "Created" toggles newest / oldest.
+SORTABLE_COLUMNS = ("votes", "organizations", "revenue")
+SEARCH_LIMIT = 10
+
+
+def _inbox_params(query) -> QueryDict:
+    """The inbox's filters without the page; none at all means the default: what needs a decision."""
+    params = query.copy()
     params.pop("page", None)
     if not params:
-        params.setlist("status", DEFAULT_INBOX_STATUSES)  # what needs a decision
-    form = InboxFilterForm(params)
-    filters = form.cleaned_data if form.is_valid() else {}
-    sort = filters.get("sort") or "newest"
+        params.setlist("status", DEFAULT_INBOX_STATUSES)
+    return params
+
+
+def _compact(params: QueryDict) -> QueryDict:
+    """The filters that hold a value (a submitted form also sends every empty field)."""
+    compact = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [value for value in values if value.strip()]
+        if kept:
+            compact.setlist(key, kept)
+    return compact
+
+
+def _inbox_query(params: QueryDict) -> str:
+    """An inbox address's query string; nothing left means "every status", not the default filters."""
+    return params.urlencode() or "status="
+
+
+def _inbox_menus() -> dict[str, list]:
+    """The areas, tags and staff of the filter and bulk menus: fetched once, each column it shows only."""
+    return {
+        "product_area": list(ProductArea.objects.only("id", "name").order_by("name")),
+        "tag": list(Tag.objects.only("id", "name").order_by("name")),
+        "assignee": list(User.objects.staff().only("id", "name", "email").order_by("name", "email")),
+    }
+
+
+def _filter_chips(form: InboxFilterForm, compact: QueryDict, menus: dict[str, list]) -> list[dict]:
+    """One removable chip per active filter value, in the form's order, each with the query without it."""
+    names = {
+        "status": dict(Feedback.Status.choices),
+        **{key: {str(obj.pk): str(obj) for obj in objects} for key, objects in menus.items()},
+    }
+    organization = form.cleaned_data.get("organization") if hasattr(form, "cleaned_data") else None
+    chips = []
+    for key, field in form.fields.items():
+        if key == "sort":
+            continue
+        for value in compact.getlist(key):
+            if key == "unassigned":
+                shown = _("yes")
+            elif key == "organization" and organization is not None:
+                shown = organization.name
+            elif key in names:
+                shown = names[key].get(value, value)
+            else:
+                shown = dict(getattr(field, "choices", ())).get(value, value)
+            rest = compact.copy()
+            rest.setlist(key, [other for other in compact.getlist(key) if other != value])
+            chips.append({"name": key, "label": field.label, "value": shown, "query": _inbox_query(rest)})
+    return chips
+
+
+def _sort_links(compact: QueryDict, sort: str) -> dict[str, dict]:
+    links = {}
+    for column in SORTABLE_COLUMNS:
+        query = compact.copy()
+        query["sort"] = column
+        links[column] = {"query": query.urlencode(), "current": sort == column}
+    created = compact.copy()
+    created["sort"] = "oldest_waiting" if sort == "newest" else "newest"
+    links["created"] = {
+        "query": created.urlencode(),
+        "current": sort in ("newest", "oldest_waiting"),
+        "ascending": sort == "oldest_waiting",
+    }
+    return links
+
+
+def _palette_presets(user) -> list[tuple[str, str]]:
+    """Filter presets offered in the command palette: (label, query string)."""
+    open_statuses = "&".join(
+        f"status={s}"
+        for s in (
+            Feedback.Status.NEW,
+            Feedback.Status.NEEDS_INFO,
+            Feedback.Status.UNDER_REVIEW,
+            Feedback.Status.PLANNED,
+            Feedback.Status.IN_PROGRESS,
+        )
+    )
+    return [
+        (_("Needs a decision (new, under review)"), "status=new&status=under_review"),
+        (_("Everything open"), open_statuses),
+        (_("Waiting for the client's answer"), "status=needs_info"),
+        (_("Unassigned, needing a decision"), "status=new&status=under_review&unassigned=on"),
+        (_("Assigned to me"), f"{open_statuses}&assignee={user.pk}"),
+        (_("Waiting more than 7 days for a first response"), "status=new&status=under_review&waiting_days=7"),
+        (_("Most voted open requests"), f"{open_statuses}&sort=votes"),
+        (_("Snoozed"), "snoozed=yes"),
+    ]
+
+
+def _inbox_rows(*, ids: list[int]) -> list[Feedback]:
+    """Rows of the inbox for some requests (after an action), whatever their status now."""
+    queryset = selectors.feedback_inbox(filters={"status": Feedback.Status.values}, sort="newest")
+    return _prepare_rows(list(queryset.filter(pk__in=ids).only(*INBOX_COLUMNS)))
+
+
+def _prepare_rows(rows: list[Feedback]) -> list[Feedback]:
+    """Each row's labels and links, worked out in Python once per page: the template only prints them
+    (a `get_status_display` per row builds the whole choices dict, a `{% url %}` per link reverses)."""
+    statuses = {value: str(label) for value, label in Feedback.Status.choices}
+    kinds = {value: str(label) for value, label in Feedback.Kind.choices}
+    sentinel = "2147483647"
+    detail = reverse("feedback:triage_detail", args=[sentinel]).split(sentinel)
+    dossier = reverse("reporting:organization", args=[sentinel]).split(sentinel)
+    for item in rows:
+        item.status_label = statuses.get(item.status, item.status)
+        item.kind_label = kinds.get(item.kind, item.kind)
+        item.detail_url = f"{detail[0]}{item.pk}{detail[1]}"
+        item.dossier_url = f"{dossier[0]}{item.organization_id}{dossier[1]}"
+    return rows
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _inbox_update(request, *, notices: list[tuple[str, str]], ids: list[int] | None = None):
+    """htmx: the notice of an action taken from the inbox, and its rows as they are now (swapped in place)."""
+    return render(
+        request,
+        "feedback/_inbox_update.html",
+        {"notices": notices, "rows": _inbox_rows(ids=ids) if ids else []},
+    )
+
+
+@staff_required
+def triage_inbox(request):
+    params = _inbox_params(request.GET)
+    compact = _compact(params)
     if request.method == "POST" and request.POST.get("save_view"):
         try:
             view = services.saved_view_save(
-                user=request.user, name=request.POST.get("view_name", ""), query=params.urlencode()
+                user=request.user, name=request.POST.get("view_name", ""), query=_inbox_query(compact)
             )
         except ValidationError as exc:
             for error in exc.messages:
                 messages.error(request, error)
         else:
             messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
-        return redirect(f"{request.path}?{params.urlencode()}")
-    queryset = selectors.feedback_inbox(filters=filters, sort=sort)
-    page = light_page(queryset, page=request.GET.get("page"), per_page=50)
-    bulk_form = BulkActionForm()
-    share_choices([form, bulk_form], "product_area", list(ProductArea.objects.order_by("name")))
-    share_choices([form, bulk_form], "tag", list(Tag.objects.order_by("name")))
-    share_choices([form, bulk_form], "assignee", list(User.objects.staff().order_by("name", "email")))
+        return redirect(f"{request.path}?{_inbox_query(compact)}")
+    menus = _inbox_menus()
+    form = InboxFilterForm(params, known=menus)
+    valid = form.is_valid()
+    sort = (form.cleaned_data.get("sort") if valid else "") or "newest"
+    page = None
+    if valid:  # invalid filters (an unknown company) say so, rather than listing everything
+        queryset = selectors.feedback_inbox(filters=form.cleaned_data, sort=sort).only(*INBOX_COLUMNS)
+        page = light_page(queryset, page=request.GET.get("page"), per_page=50)
+        _prepare_rows(page.object_list)
+    current_query = _inbox_query(compact)
+    saved_views = list(SavedView.objects.filter(user=request.user).only("id", "name", "query"))
+    advanced = {key for key in compact if key not in ("q", "status", "organization", "sort")}
     return render(
         request,
         "feedback/triage_inbox.html",
@@ -69,9 +226,22 @@ def triage_inbox(request):
             "form": form,
             "page": page,
             "querystring": params.urlencode(),
-            "filters_open": any(key not in ("page", "sort") for key in request.GET),
-            "saved_views": SavedView.objects.filter(user=request.user),
-            "bulk_form": bulk_form,
+            "current_query": current_query,
+            "chips": _filter_chips(form, compact, menus),
+            "sort": sort,
+            "sort_links": _sort_links(compact, sort),
+            "filters_open": bool(advanced) or bool(form.errors),
+            "selected_statuses": compact.getlist("status"),
+            "values": {key: compact.get(key, "") for key in form.fields},
+            "selected": {key: getattr(form.cleaned_data.get(key), "pk", None) for key in menus},
+            "menus": menus,
+            "saved_views": saved_views,
+            "current_view": next((view for view in saved_views if view.query == current_query), None),
+            "presets": _palette_presets(request.user),
+            "statuses": [c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED],
+            "bulk_actions": BulkActionForm.ACTIONS,
+            "can_decide": feedback_may(user=request.user, action=Action.DECIDE),
+            "can_merge": feedback_may(user=request.user, action=Action.MERGE),
         },
     )
 
@@ -87,22 +257,27 @@ def triage_duplicates(request, pk: int):
 @staff_required
 def triage_counts(request):
     """htmx: requests per status for the inbox's filters, loaded after the page so that counting
-    never delays the list. Each count stops at STATUS_COUNT_CAP; a statement timeout bounds the rest."""
+    never delays the list. Exact from the rollup for area, segment, assignee and organization; for
+    other filters each count stops at STATUS_COUNT_CAP and a statement timeout bounds the rest."""
     params = request.GET.copy()
     params.pop("page", None)
     form = InboxFilterForm(params)
+    exact = False
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if k != "status"}
-        counts = selectors.feedback_status_counts_bounded(filters=filters)
+        counts = selectors.feedback_status_counts_exact(filters=filters)
+        exact = counts is not None
+        if not exact:
+            counts = selectors.feedback_status_counts_bounded(filters=filters)
     else:
         counts = None  # the inbox shows the filter errors; counting "everything" instead would mislead
-    cap = selectors.STATUS_COUNT_CAP
+    cap = None if exact else selectors.STATUS_COUNT_CAP
     base = {k: v for k, v in params.lists() if k != "status"}
     status_links = [
         (
             value,
             label,
-            "?" if counts is None else (f"{cap}+" if counts[value] > cap else counts[value]),
+            "?" if counts is None else (f"{cap}+" if cap is not None and counts[value] > cap else counts[value]),
             urlencode({**base, "status": value}, doseq=True),
         )
         for value, label in Feedback.Status.choices
@@ -119,35 +294,106 @@ def triage_saved_view_delete(request, pk: int):
 
 @staff_required
 @require_POST
+def triage_saved_view_rename(request, pk: int):
+    """Another user's view is not found (404), as if it did not exist."""
+    try:
+        view = services.saved_view_rename(user=request.user, pk=pk, name=request.POST.get("name", ""))
+    except SavedView.DoesNotExist as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect("feedback:triage_inbox")
+    messages.success(request, _("View renamed “%(name)s”.") % {"name": view.name})
+    return redirect(f"{reverse('feedback:triage_inbox')}?{view.query}")
+
+
+@staff_required
+def triage_organization_search(request):
+    """JSON: companies whose name starts with q, for the inbox's organization filter (10 at most)."""
+    q = " ".join((request.GET.get("q") or "").split())[:200]
+    results = []
+    if q:
+        # TODO(lead): an accounts selector with an index on UPPER(name) (text_pattern_ops) or a
+        # trigram index; istartswith on 20,000 names is a sequential scan of a few milliseconds today.
+        organizations = Organization.objects.filter(name__istartswith=q).order_by("name", "pk")
+        results = [{"name": name, "slug": slug} for name, slug in organizations.values_list("name", "slug")[:10]]
+    return JsonResponse({"results": results})
+
+
+@staff_required
+def triage_feedback_search(request):
+    """JSON: requests matching q (words of the title, or its number), for the merge picker (10 at most)."""
+    q = " ".join((request.GET.get("q") or "").split())[:SEARCH_MAX]
+    number = q.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        open_or_closed = [status for status in Feedback.Status.values if status != Feedback.Status.MERGED]
+        queryset = selectors.feedback_inbox(filters={"status": open_or_closed}).filter(pk=int(number))
+    elif len(q) >= 2:
+        queryset = selectors.feedback_inbox(filters={"q": q}, sort="votes")
+    else:
+        return JsonResponse({"results": []})
+    exclude = request.GET.get("exclude") or ""
+    if exclude.isdigit() and len(exclude) < 10:
+        queryset = queryset.exclude(pk=int(exclude))
+    rows = (
+        queryset.select_related(None)
+        .prefetch_related(None)
+        .select_related("organization")
+        .only("id", "title", "status", "organization__name")[:SEARCH_LIMIT]
+    )
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": item.pk,
+                    "title": item.title,
+                    "status": item.get_status_display(),
+                    "organization": item.organization.name,
+                }
+                for item in rows
+            ]
+        }
+    )
+
+
+@staff_required
+@require_POST
 def triage_bulk(request):
+    """One action on the selected requests. With htmx: the notice and the changed rows, swapped in place."""
     form = BulkActionForm(request.POST)
     back = request.POST.get("next") or "/triage/"
     if not back.startswith("/triage/"):
         back = "/triage/"
+    notices: list[tuple[str, str]] = []
+    ids: list[int] = []
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back)
-    data = form.cleaned_data
-    try:
-        count = services.feedback_bulk_apply(
-            actor=request.user,
-            ids=data["ids"],
-            action=data["action"],
-            status=data.get("status") or "",
-            public_message=data.get("public_message") or "",
-            assignee=data.get("assignee"),
-            product_area=data.get("product_area"),
-            tag=data.get("tag"),
-            target_id=data.get("target"),
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You are not allowed to do this."))
+        notices = [("error", error) for errors in form.errors.values() for error in errors]
     else:
-        messages.success(request, _("%(count)d requests updated.") % {"count": count})
+        data = form.cleaned_data
+        try:
+            count = services.feedback_bulk_apply(
+                actor=request.user,
+                ids=data["ids"],
+                action=data["action"],
+                status=data.get("status") or "",
+                public_message=data.get("public_message") or "",
+                assignee=data.get("assignee"),
+                product_area=data.get("product_area"),
+                tag=data.get("tag"),
+                target_id=data.get("target"),
+            )
+        except ValidationError as exc:
+            notices = [("error", " ".join(exc.messages))]
+        except PermissionDenied as exc:
+            notices = [("error", str(exc) or _("You are not allowed to do this."))]
+        else:
+            notices = [("success", _("%(count)d requests updated.") % {"count": count})]
+            ids = data["ids"] + ([data["target"]] if data.get("target") else [])
+    if _is_htmx(request):
+        return _inbox_update(request, notices=notices, ids=ids)
+    for level, text in notices:
+        (messages.success if level == "success" else messages.error)(request, text)
     return redirect(back)
 
 
@@ -177,6 +423,10 @@ def triage_detail(request, pk: int):
         feedback_require(user=request.user, action=policy_action, feedback=feedback)  # 403 otherwise
         bound = form_class(request.POST)
         result = _triage_action(request, feedback, action, bound)
+        if _is_htmx(request):  # from the inbox (snooze): its notice and the row as it is now, no page
+            notices = [(message.level_tag, str(message)) for message in messages.get_messages(request)]
+            notices += [("error", error) for errors in bound.errors.values() for error in errors]
+            return _inbox_update(request, notices=notices, ids=[feedback.pk] if result is not None else None)
         if result is not None:
             return result
         feedback = selectors.feedback_detail_for_staff(pk=pk)  # show the form again, with what was typed
@@ -196,13 +446,19 @@ def triage_detail(request, pk: int):
     }
     if bound is not None:
         forms[f"{request.POST['action']}_form"] = bound
+    can = feedback_actions_for(user=request.user, feedback=feedback)
     return render(
         request,
         "feedback/triage_detail.html",
         {
             "feedback": feedback,
             "voters_by_org": voters_by_org.items(),
-            "can": feedback_actions_for(user=request.user, feedback=feedback),
+            "can": can,
+            # The command palette: the same actions and shortcuts as in the inbox.
+            "can_decide": Action.DECIDE in can,
+            "can_merge": Action.MERGE in can,
+            "statuses": [c for c in Feedback.Status.choices if c[0] != Feedback.Status.MERGED],
+            "presets": _palette_presets(request.user),
             "panels": extensions.detail_panels(user=request.user, feedback=feedback, staff_page=True),
             **forms,
         },
