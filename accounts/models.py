@@ -4,8 +4,10 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone as dj_timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +165,8 @@ class Organization(models.Model):
         indexes = [
             models.Index(fields=["segment"], name="org_segment_idx"),
             models.Index(fields=["renewal_date"], name="org_renewal_idx"),
+            # A name typed in any case: name__istartswith (suggestions) and name__iexact (the filter).
+            models.Index(OpClass(Upper("name"), name="text_pattern_ops"), name="org_name_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(annual_contract_value__gte=0), name="org_acv_non_negative"),

@@ -61,3 +61,14 @@ def staff_mfa_missing(*, user: User) -> bool:
     if not settings.RETOUR_REQUIRE_STAFF_MFA or not user.is_staff_member:
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def organization_search(*, prefix: str, limit: int = 10) -> list[tuple[str, str]]:
+    """(name, slug) of the companies whose name starts with `prefix`, any case (for staff pickers;
+    through org_name_upper_idx)."""
+    prefix = " ".join((prefix or "").split())[:200]
+    if not prefix:
+        return []
+    return list(
+        Organization.objects.filter(name__istartswith=prefix).order_by("name", "pk").values_list("name", "slug")[:limit]
+    )

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 from core.lookups import object_or_404
@@ -57,10 +58,11 @@ FEEDBACK_ACTIONS: dict[Action, frozenset[str]] = {
 # Nothing is decided or discussed on a merged request: it lives on in the request it was merged into.
 _CLOSED_ON_MERGE = frozenset({Action.DECIDE, Action.MERGE, Action.NOTE, Action.REPLY, Action.VOTE_ON_BEHALF})
 
+# Lazy: translated when refused, in the reader's language (not at import, always in English).
 _REFUSALS = {
-    Action.DECIDE: _("Only product owners can decide on requests."),
-    Action.MERGE: _("Only product owners can merge requests."),
-    Action.REPLY: _("Only product owners reply to the clients; write an internal note instead."),
+    Action.DECIDE: gettext_lazy("Only product owners can decide on requests."),
+    Action.MERGE: gettext_lazy("Only product owners can merge requests."),
+    Action.REPLY: gettext_lazy("Only product owners reply to the clients; write an internal note instead."),
 }
 
 
@@ -76,7 +78,7 @@ def feedback_require(*, user: User, action: Action, feedback: Feedback | None = 
         return
     if feedback is not None and feedback.status == Feedback.Status.MERGED and action in _CLOSED_ON_MERGE:
         raise PermissionDenied(_("This request was merged: act on the request it was merged into."))
-    raise PermissionDenied(_REFUSALS.get(action, _("You are not allowed to do this.")))
+    raise PermissionDenied(str(_REFUSALS.get(action, _("You are not allowed to do this."))))
 
 
 def feedback_actions_for(*, user: User, feedback: Feedback | None = None) -> frozenset[str]:

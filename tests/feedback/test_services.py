@@ -211,3 +211,12 @@ def test_trending_is_votes_weighed_by_freshness(member_a, admin_a, member_b):
         )
     titles = [f.title for f in feedback_portal_list(user=member_a, sort="trending")]
     assert titles.index("Old but popular request") < titles.index("Fresh request of today")  # 11 votes > 3 days
+
+
+def test_a_refusal_speaks_the_language_active_when_refused(member_a, contributor):
+    from django.utils import translation
+
+    feedback = feedback_for(author=member_a)
+    with translation.override("fr"), pytest.raises(PermissionDenied) as refused:
+        services.feedback_change_status(feedback=feedback, actor=contributor, status="planned")
+    assert str(refused.value) == "Seuls les responsables produit peuvent statuer sur les demandes."
