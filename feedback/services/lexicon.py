@@ -11,7 +11,8 @@ def lexicon_refresh() -> int:
         cursor.execute("DELETE FROM feedback_lexeme")
         cursor.execute(
             """INSERT INTO feedback_lexeme (word, ndoc)
-               SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM feedback_feedback WHERE status <> ''merged''')"""
+               SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM feedback_feedback WHERE status <> ''merged''')
+               WHERE word !~ '^[0-9]+$'"""  # numbers (ticket numbers, #ids) are not vocabulary
         )
         kept = cursor.rowcount
         cursor.execute("ANALYZE feedback_lexeme")  # a fresh table's statistics would make the lookups scan it
