@@ -254,13 +254,13 @@ def _tsquery_word(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _similar_lexemes(title: str) -> dict[str, int]:
+def _similar_lexemes(title: str) -> tuple[dict[str, int], list[set[str]]]:
     """The lexemes to look for, with how many requests hold each: the title's words stemmed in both
     languages (stop words of either dropped), a word no request holds replaced by the nearest known
     one (a typo), and the glossary's translations (a French title finds an English request)."""
     words = list(dict.fromkeys(w.lower() for w in _WORD.findall(title)))[:30]
     if not words:
-        return {}
+        return {}, []
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT w, tsvector_to_array(to_tsvector('retour_en', w)), tsvector_to_array(to_tsvector('retour_fr', w))
@@ -285,7 +285,8 @@ def _similar_lexemes(title: str) -> dict[str, int]:
                     "SELECT word, ndoc FROM feedback_lexeme WHERE word %% %s ORDER BY word <-> %s LIMIT 1", [word, word]
                 )
                 known.update(cursor.fetchall())
-    return {lexeme: known.get(lexeme, 0) for lexeme in lexemes | known.keys()}
+    counts = {lexeme: known.get(lexeme, 0) for lexeme in lexemes | known.keys()}
+    return counts, [en | fr for _w, en, fr in per_word]
 
 
 def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Feedback]:
@@ -302,22 +303,24 @@ def feedback_similar(*, user: User, title: str, exclude_id: int | None = None, l
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
-        lexemes = _similar_lexemes(title)
+        lexemes, groups = _similar_lexemes(title)
         if not lexemes:
             return []
-        rare, frequent, total = [], [], 0
+        rare, total = [], 0
         for lexeme, ndoc in sorted(lexemes.items(), key=lambda item: (item[1], item[0])):
             if total + ndoc <= SIMILAR_BUDGET:
                 rare.append(lexeme)
                 total += ndoc
-            else:
-                frequent.append(lexeme)
+        # The title's own words none of whose stems is rare: all of them, each in either language.
+        frequent = [
+            "(" + " | ".join(map(_tsquery_word, sorted(group))) + ")" for group in groups if not group & set(rare)
+        ]
         ids: set[int] = set()
         if rare:
             query = SearchQuery(" | ".join(map(_tsquery_word, rare)), config="simple", search_type="raw")
             ids.update(visible.filter(search_vector=query).order_by().values_list("pk", flat=True)[:SIMILAR_BUDGET])
         if frequent:
-            query = SearchQuery(" & ".join(map(_tsquery_word, frequent)), config="simple", search_type="raw")
+            query = SearchQuery(" & ".join(frequent), config="simple", search_type="raw")
             ids.update(
                 visible.filter(search_vector=query)
                 .order_by("-vote_count", "-id")
