@@ -189,6 +189,7 @@ def page_case(*, port: int, label: str, cookie: str, make_url, connections: int,
         response.read()
         return response.status in (200, 404)
 
+    _run(port, connections=4, seconds=1, request=get)  # every worker past its first request (imports, templates)
     latencies, failures, wall = _run(port, connections=connections, seconds=seconds, request=get)
     if failures or not latencies:
         raise ProofFailed(f"{label}: {failures} requests failed over HTTP")

@@ -219,8 +219,8 @@ def feedback_status_counts_bounded(*, filters: dict) -> dict[str, int] | None:
         return None
 
 
-SIMILAR_BUDGET = 1000  # candidate rows read at most through the rarer words
-SIMILAR_FREQUENT = 100  # candidates holding every frequent word, most voted first
+SIMILAR_BUDGET = 500  # candidate rows read at most through the rarer words
+SIMILAR_FREQUENT = 30  # candidates holding every frequent word, most voted first
 SIMILAR_MIN_SCORE = 0.2  # below it, a candidate shares a word or two but not the need (evaluate_duplicates)
 SIMILAR_TYPO_SIMILARITY = 0.3  # how close a typed unknown word must be to a known one
 GLOSSARY_PATH = Path(__file__).with_name("glossary_fr_en.txt")

@@ -90,6 +90,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # JIT compiles a plan for a second's query; ours take milliseconds and JIT added ~90 ms to a search.
 DATABASES["default"].setdefault("OPTIONS", {})
+# Choice fields iterate their querysets: server-side cursors cost three round trips each (and break
+# behind a transaction-pooling PgBouncer).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES["default"]["OPTIONS"]["options"] = (DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -383,7 +384,8 @@ def triage_bulk(request):
         except PermissionDenied as exc:
             notices = [("error", str(exc) or _("You are not allowed to do this."))]
         else:
-            notices = [("success", _("%(count)d requests updated.") % {"count": count})]
+            updated = ngettext("%(count)d request updated.", "%(count)d requests updated.", count)
+            notices = [("success", updated % {"count": count})]
             ids = data["ids"] + ([data["target"]] if data.get("target") else [])
     if _is_htmx(request):
         return _inbox_update(request, notices=notices, ids=ids)

@@ -80,6 +80,6 @@ EXPECTED = {
     "clubs:meeting": 21,  # 13 of them the agenda suggestions (their ranking runs in its own transaction)
     "clubs:meeting_history": 4,
     "clubs:vote_tally": 7,
-    "clubs:portal_club": 9,
-    "clubs:portal_vote": 8,
+    "clubs:portal_club": 7,
+    "clubs:portal_vote": 6,
 }

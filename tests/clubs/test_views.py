@@ -457,7 +457,7 @@ def test_mine_query_count_is_pinned(login, club, meeting, member_a, product_owne
     services.invitations_send(meeting=meeting, actor=product_owner)
     client = login(member_a)
     client.get(reverse("clubs:mine"))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(reverse("clubs:mine")).status_code == 200
 
 
@@ -559,7 +559,7 @@ def test_portal_meeting_query_count_is_pinned(
     client = login(member_a)
     url = reverse("clubs:portal_meeting", args=[meeting.pk])
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
 
 

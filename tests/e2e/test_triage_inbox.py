@@ -115,7 +115,7 @@ def test_decline_the_current_row_from_the_keyboard_without_a_reload(
         page.keyboard.type(REASON)
         page.keyboard.press("Enter")
         expect(palette).to_be_hidden()
-        expect(page.locator("[data-testid='inbox-notice']")).to_have_text("1 requests updated.")
+        expect(page.locator("[data-testid='inbox-notice']")).to_have_text("1 request updated.")
         expect(row.locator("[data-testid='row-status']")).to_have_text("Declined")
         expect(row).to_have_class("current")  # the cursor stayed where it was
         assert _still_the_same_page(page)

@@ -298,7 +298,7 @@ def test_bulk_without_js_still_redirects_with_a_message(login, product_owner, un
         {"bulk-ids": str(item.pk), "bulk-action": "status", "bulk-status": "planned", "next": "/triage/?sort=votes"},
     )
     assert response.status_code == 302 and response.url == "/triage/?sort=votes"
-    assert [str(m) for m in client.get(response.url).context["messages"]] == ["1 requests updated."]
+    assert [str(m) for m in client.get(response.url).context["messages"]] == ["1 request updated."]
 
 
 def test_htmx_snooze_from_the_inbox_answers_the_row(login, contributor, uneven):
