@@ -93,7 +93,9 @@ DATABASES["default"].setdefault("OPTIONS", {})
 # Choice fields iterate their querysets: server-side cursors cost three round trips each (and break
 # behind a transaction-pooling PgBouncer).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-DATABASES["default"]["OPTIONS"]["options"] = (DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off").strip()
+DATABASES["default"]["OPTIONS"]["options"] = (
+    DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off"
+).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
