@@ -276,6 +276,7 @@ class BulkActionForm(forms.Form):
         ("area", _("Set product area")),
         ("tag", _("Add tag")),
         ("merge", _("Merge into")),
+        ("snooze", _("Snooze until")),
     ]
     ids = forms.CharField(widget=IdsInput, error_messages={"required": _("Select at least one request.")})
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
@@ -289,6 +290,9 @@ class BulkActionForm(forms.Form):
     product_area = forms.ModelChoiceField(label=_("Product area"), queryset=ProductArea.objects.all(), required=False)
     tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
     target = forms.IntegerField(label=_("Target request number"), required=False, min_value=1, max_value=2**31 - 1)
+    until = forms.DateTimeField(
+        label=_("Snooze until"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def clean_ids(self):
         try:

@@ -160,8 +160,10 @@ def feedback_bulk_apply(
     product_area: ProductArea | None = None,
     tag: Tag | None = None,
     target_id: int | None = None,
+    until=None,
 ) -> int:
-    """One triage action on many requests, all or nothing. Returns how many requests were changed."""
+    """One triage action on many requests, all or nothing. Returns how many requests were changed.
+    `snooze` with `until` None wakes them up."""
     from feedback.services.merge import feedback_merge
 
     items = list(Feedback.objects.filter(pk__in=ids[:BULK_LIMIT]).order_by("pk"))
@@ -176,7 +178,7 @@ def feedback_bulk_apply(
         target = Feedback.objects.filter(pk=target_id or 0).first()
         if target is None:
             raise ValidationError({"target": _("There is no request with that number.")})
-    if action not in {"status", "assign", "area", "tag", "merge"}:
+    if action not in {"status", "assign", "area", "tag", "merge", "snooze"}:
         raise ValidationError({"action": _("Choose an action.")})
     with transaction.atomic():
         for feedback in items:
@@ -190,6 +192,8 @@ def feedback_bulk_apply(
                 feedback_set_tags(feedback=feedback, actor=actor, tags=[*feedback.tags.all(), tag])
             elif action == "merge" and feedback.pk != target.pk:
                 feedback_merge(source=feedback, target=target, actor=actor)
+            elif action == "snooze":
+                feedback_snooze(feedback=feedback, actor=actor, until=until)
     return len(items)
 
 

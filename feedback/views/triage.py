@@ -378,6 +378,7 @@ def triage_bulk(request):
                 product_area=data.get("product_area"),
                 tag=data.get("tag"),
                 target_id=data.get("target"),
+                until=data.get("until"),
             )
         except ValidationError as exc:
             notices = [("error", " ".join(exc.messages))]

@@ -136,7 +136,7 @@
   // Posts the bulk form with the given fields, for the ticked requests or else the current one.
   Inbox.prototype.bulk = function (fields) {
     var form = this.form;
-    ["action", "status", "public_message", "assignee", "product_area", "tag", "target"].forEach(function (name) {
+    ["action", "status", "public_message", "assignee", "product_area", "tag", "target", "until"].forEach(function (name) {
       var field = form.elements["bulk-" + name];
       if (field) field.value = fields[name] || "";
     });
@@ -144,21 +144,7 @@
   };
 
   Inbox.prototype.snooze = function (until) {
-    var token = this.form.elements.csrfmiddlewaretoken.value;
-    var inbox = this;
-    var chain = Promise.resolve();
-    this.targets().forEach(function (id) {
-      var row = inbox.table.querySelector('[data-row][data-id="' + id + '"]');
-      if (!row) return;
-      chain = chain.then(function () {
-        return window.htmx.ajax("POST", row.dataset.url, {
-          source: inbox.feedback,
-          target: inbox.feedback,
-          swap: "innerHTML",
-          values: { action: "snooze", until: until, csrfmiddlewaretoken: token }
-        });
-      });
-    });
+    this.bulk({ action: "snooze", until: until }); // all the targets or none (feedback_bulk_apply)
   };
 
   Inbox.prototype.run = function (command, value) {

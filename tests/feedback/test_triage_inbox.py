@@ -319,6 +319,28 @@ def test_htmx_snooze_from_the_inbox_answers_the_row(login, contributor, uneven):
     assert "message-error" in past.content.decode() and "data-updated-rows" not in past.content.decode()
 
 
+def test_bulk_snooze_is_all_or_nothing(login, contributor, uneven):
+    items = uneven["acme"][:2]
+    ids = ",".join(str(item.pk) for item in items)
+    client = login(contributor)
+    refused = client.post(
+        reverse("feedback:triage_bulk"),
+        {"bulk-ids": ids, "bulk-action": "snooze", "bulk-until": "2000-01-01T09:00"},
+        **HTMX,
+    )
+    assert "message-error" in refused.content.decode()
+    assert not Feedback.objects.filter(pk__in=[i.pk for i in items], snoozed_until__isnull=False).exists()
+    done = client.post(
+        reverse("feedback:triage_bulk"),
+        {"bulk-ids": ids, "bulk-action": "snooze", "bulk-until": "2999-01-01T09:00"},
+        **HTMX,
+    )
+    assert "data-updated-rows" in done.content.decode()
+    assert Feedback.objects.filter(pk__in=[i.pk for i in items], snoozed_until__isnull=False).count() == 2
+    client.post(reverse("feedback:triage_bulk"), {"bulk-ids": ids, "bulk-action": "snooze", "bulk-until": ""}, **HTMX)
+    assert not Feedback.objects.filter(pk__in=[i.pk for i in items], snoozed_until__isnull=False).exists()  # woken
+
+
 def test_the_detail_page_has_the_palette_and_the_merge_picker(login, product_owner, contributor, uneven):
     item = uneven["acme"][0]
     html = login(product_owner).get(reverse("feedback:triage_detail", args=[item.pk])).content.decode()
