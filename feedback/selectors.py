@@ -384,6 +384,18 @@ class ConversationEntry:
         return bool(self.status)
 
 
+def _decision(viewer: User, event: FeedbackEvent, message: str = "") -> ConversationEntry:
+    """A status change the team made, as the reader sees its author."""
+    return ConversationEntry(
+        author=event.actor,
+        author_name=person_name_shown_to(user=viewer, person=event.actor),
+        created_at=event.created_at,
+        from_team=True,
+        status=event.new_value,
+        message=message,
+    )
+
+
 def _conversation(*, viewer: User, comments: list[Comment], events: list[FeedbackEvent]) -> list[ConversationEntry]:
     """Public comments and the team's public status messages, oldest first: the question asked
     (needs information) sits right above the requester's answer."""
@@ -398,14 +410,7 @@ def _conversation(*, viewer: User, comments: list[Comment], events: list[Feedbac
         for c in comments
     ]
     entries += [
-        ConversationEntry(
-            author=e.actor,
-            author_name=person_name_shown_to(user=viewer, person=e.actor),
-            created_at=e.created_at,
-            from_team=True,
-            status=e.new_value,
-            message=e.public_message,
-        )
+        _decision(viewer, e, message=e.public_message)
         for e in events
         if e.kind == FeedbackEvent.Kind.STATUS and e.public_message
     ]
@@ -417,17 +422,7 @@ def _latest_answer(
 ) -> ConversationEntry | None:
     """The team's newest word to the clients: a reply, or a decision (with or without a message)."""
     candidates = [entry for entry in conversation if entry.from_team]
-    candidates += [
-        ConversationEntry(
-            author=e.actor,
-            author_name=person_name_shown_to(user=viewer, person=e.actor),
-            created_at=e.created_at,
-            from_team=True,
-            status=e.new_value,
-        )
-        for e in events
-        if e.kind == FeedbackEvent.Kind.STATUS and not e.public_message
-    ]
+    candidates += [_decision(viewer, e) for e in events if e.kind == FeedbackEvent.Kind.STATUS and not e.public_message]
     return max(candidates, key=lambda entry: entry.created_at, default=None)
 
 

@@ -197,13 +197,19 @@ def feedback_bulk_apply(
     return len(items)
 
 
-def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
-    feedback_require(user=user, action=Action.TRIAGE)
+def _view_name(name: str) -> tuple[str, dict]:
+    """A saved view's name, spaces collapsed, and what is wrong with it."""
     name = " ".join((name or "").split())
     errors: dict = {}
     if not name:
         errors["name"] = _("Give the view a name.")
     _check_length(errors, "name", name, SAVED_VIEW_NAME_MAX)
+    return name, errors
+
+
+def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
+    feedback_require(user=user, action=Action.TRIAGE)
+    name, errors = _view_name(name)
     if len(query) > 1000:
         errors["query"] = _("These filters are too long to be saved.")
     if errors:
@@ -221,11 +227,7 @@ def saved_view_delete(*, user: User, pk: int) -> None:
 def saved_view_rename(*, user: User, pk: int, name: str) -> SavedView:
     """Only the user's own views: another user's raises SavedView.DoesNotExist, as a missing one does."""
     feedback_require(user=user, action=Action.TRIAGE)
-    name = " ".join((name or "").split())
-    errors: dict = {}
-    if not name:
-        errors["name"] = _("Give the view a name.")
-    _check_length(errors, "name", name, SAVED_VIEW_NAME_MAX)
+    name, errors = _view_name(name)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -179,3 +179,17 @@ def test_the_compaction_task_runs_from_the_beat_schedule(settings):
     from feedback.tasks import status_counts_compact_task
 
     assert status_counts_compact_task.name == "feedback.status_counts_compact"
+
+
+def test_the_counts_endpoint_query_count_is_pinned(login, world, django_assert_num_queries):
+    client = login(world["staff"][0])
+    client.get(reverse("feedback:triage_counts"))
+    area, assignee = world["areas"][0], world["staff"][1]
+    # Session and user (with company), then the filter form's lookups and one sum over the rollup.
+    with django_assert_num_queries(5):
+        client.get(
+            reverse("feedback:triage_counts"),
+            {"product_area": area.pk, "assignee": assignee.pk, "segment": "enterprise"},
+        )
+    with django_assert_num_queries(3):
+        client.get(reverse("feedback:triage_counts"), {"segment": "enterprise"})

@@ -14,18 +14,6 @@ from tests.factories import OrganizationFactory, feedback_for
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def uneven(everyone):
-    """Acme has 5 requests (1 public), Globex 2 (1 public)."""
-    acme = [feedback_for(author=everyone["member_a"], title=f"Acme request number {i}") for i in range(4)]
-    acme.append(feedback_for(author=everyone["admin_a"], title="Acme public idea", visibility="public"))
-    globex = [
-        feedback_for(author=everyone["member_b"], title="Globex private wish"),
-        feedback_for(author=everyone["admin_b"], title="Globex public idea", visibility="public"),
-    ]
-    return {"acme": acme, "globex": globex}
-
-
 def _inbox(client, query: str = ""):
     return client.get(reverse("feedback:triage_inbox") + (f"?{query}" if query else ""))
 

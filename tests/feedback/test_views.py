@@ -1,6 +1,5 @@
 """Portal and triage through HTTP: success, validation, and another company's user gets 404."""
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,18 +11,6 @@ from feedback.models import Attachment, Feedback, FeedbackEvent, Vote
 from tests.factories import feedback_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def uneven(everyone):
-    """Acme has 5 requests (1 public), Globex 2 (1 public)."""
-    acme = [feedback_for(author=everyone["member_a"], title=f"Acme request number {i}") for i in range(4)]
-    acme.append(feedback_for(author=everyone["admin_a"], title="Acme public idea", visibility="public"))
-    globex = [
-        feedback_for(author=everyone["member_b"], title="Globex private wish"),
-        feedback_for(author=everyone["admin_b"], title="Globex public idea", visibility="public"),
-    ]
-    return {"acme": acme, "globex": globex}
 
 
 def test_portal_home_shows_own_company_and_public_only(login, everyone, uneven):
